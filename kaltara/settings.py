@@ -1,0 +1,173 @@
+"""Settings for the Kaltara portal, read from environment variables.
+
+With no variables at all this is the embedded default for a first run: SpatiaLite in
+``var/kaltara.sqlite3`` and Celery tasks run inline. Production uses
+``kaltara.settings_production``, which refuses to start without real secrets.
+"""
+
+from pathlib import Path
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# A developer may keep local overrides in .env; production passes real variables.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# Only usable locally: settings_production requires DJANGO_SECRET_KEY and rejects this one.
+INSECURE_DEV_SECRET_KEY = "django-insecure-kaltara-local-only"  # noqa: S105
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=INSECURE_DEV_SECRET_KEY)
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "django_filters",
+    "leaflet",
+    # Imports point one way: kaltara -> scoring -> kawasan -> services -> clusters
+    # -> accounts -> regions.
+    "regions",
+    "accounts",
+    "clusters",
+    "services",
+    "kawasan",
+    "scoring",
+    "kaltara",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Nothing is readable without signing in (public facts included): fail closed.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "kaltara.urls"
+WSGI_APPLICATION = "kaltara.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kaltara.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# Embedded default: SpatiaLite under var/. Production and CI: postgis://user@host/db.
+(BASE_DIR / "var").mkdir(exist_ok=True)
+DATABASES = {
+    "default": env.db_url(
+        "DATABASE_URL", default=f"spatialite:///{BASE_DIR / 'var' / 'kaltara.sqlite3'}"
+    )
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"].endswith("postgis"):
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Bahasa Indonesia first; English selectable through the language switch.
+LANGUAGE_CODE = "id"
+LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Jakarta"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "var" / "static")
+MEDIA_URL = "media/"
+MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+
+# The real Jakarta data stays outside the repository (see README "Data").
+KALTARA_DATA_DIR = Path(
+    env.str("KALTARA_DATA_DIR", default=str(BASE_DIR.parent / "shared" / "data"))
+)
+
+# Map tiles are optional: boundaries and markers render without them on a closed network.
+KALTARA_TILE_URL = env.str(
+    "KALTARA_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+KALTARA_TILE_ATTRIBUTION = env.str(
+    "KALTARA_TILE_ATTRIBUTION", default="&copy; OpenStreetMap contributors"
+)
+LEAFLET_CONFIG = {
+    "DEFAULT_CENTER": (-6.2, 106.85),
+    "DEFAULT_ZOOM": 11,
+    "MIN_ZOOM": 3,
+    "MAX_ZOOM": 19,
+    "TILES": [("Peta", KALTARA_TILE_URL, {"attribution": KALTARA_TILE_ATTRIBUTION})]
+    if KALTARA_TILE_URL
+    else [],
+    "RESET_VIEW": False,
+    "NO_GLOBALS": False,
+}
+
+# Celery: with a broker URL a real worker runs tasks; without one they run inline (eager),
+# so the embedded default needs no Redis.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 600
+CELERY_TASK_SOFT_TIME_LIMIT = 540
+CELERY_TIMEZONE = TIME_ZONE
+
+EMAIL_BACKEND = env.str(
+    "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="kaltara@localhost")
+
+# seed_demo refuses to run where this is False (production settings set it so).
+KALTARA_ALLOW_DEMO = True
+
+# GDAL 3.6 (Debian 12) cannot block file or network access from a spatial reference. No
+# user input reaches GDAL here: uploaded or imported geometry is rebuilt from its "type" and
+# "coordinates" only and parsed by GEOS (see regions.loading and services forms), so a
+# "crs" member or a file path is never handed to GDAL.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
+}

@@ -1,0 +1,303 @@
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.core.validators import FileExtensionValidator
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class ServiceType(models.Model):
+    """A kind of child-friendly service (RPTRA, puskesmas PRAP, SD, ...): catalogue data."""
+
+    code = models.SlugField(_("kode"), max_length=40, unique=True)
+    name = models.CharField(_("nama"), max_length=120)
+    sector = models.ForeignKey(
+        "accounts.Sector",
+        verbose_name=_("sektor"),
+        on_delete=models.PROTECT,
+        related_name="service_types",
+    )
+    clusters = models.ManyToManyField(
+        "clusters.Cluster", verbose_name=_("klaster"), related_name="service_types"
+    )
+    indicators = models.ManyToManyField(
+        "clusters.Indicator",
+        verbose_name=_("indikator yang dibuktikan"),
+        blank=True,
+        related_name="service_types",
+    )
+    description = models.TextField(_("yang membuatnya ramah anak"), blank=True)
+    icon = models.CharField(_("ikon peta"), max_length=8, default="•")
+    color = models.CharField(_("warna"), max_length=7, default="#2563eb")
+    order = models.PositiveSmallIntegerField(_("urutan"), default=100)
+
+    class Meta:
+        verbose_name = _("jenis layanan")
+        verbose_name_plural = _("jenis layanan")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ChecklistItem(models.Model):
+    """One child-friendly criterion of a service type (e.g. a puskesmas counselling room)."""
+
+    service_type = models.ForeignKey(
+        ServiceType,
+        verbose_name=_("jenis layanan"),
+        on_delete=models.CASCADE,
+        related_name="checklist_items",
+    )
+    code = models.SlugField(_("kode"), max_length=40)
+    text = models.CharField(_("kriteria"), max_length=250)
+    order = models.PositiveSmallIntegerField(_("urutan"), default=0)
+
+    class Meta:
+        verbose_name = _("butir daftar periksa")
+        verbose_name_plural = _("butir daftar periksa")
+        ordering = ["service_type", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["service_type", "code"], name="checklist_item_unique")
+        ]
+
+    def __str__(self):
+        return self.text
+
+
+class OperatingStatus(models.TextChoices):
+    OPEN = "open", _("Buka")
+    TEMPORARILY_CLOSED = "temporarily_closed", _("Tutup sementara")
+    CLOSED = "closed", _("Tutup")
+
+
+class ReviewState(models.TextChoices):
+    REGISTERED = "registered", _("Terdaftar")
+    DRAFT = "draft", _("Draf")
+    SUBMITTED = "submitted", _("Diajukan")
+    VERIFIED = "verified", _("Terverifikasi")
+    RETURNED = "returned", _("Dikembalikan")
+
+
+class Site(models.Model):
+    """A physical service site. One place can hold several service roles (types)."""
+
+    name = models.CharField(_("nama"), max_length=200)
+    types = models.ManyToManyField(
+        ServiceType, verbose_name=_("jenis layanan"), related_name="sites"
+    )
+    kelurahan = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("kelurahan"),
+        on_delete=models.PROTECT,
+        related_name="sites",
+        limit_choices_to={"level": "kelurahan"},
+    )
+    location = models.PointField(_("lokasi"), srid=4326)
+    address = models.CharField(_("alamat"), max_length=300, blank=True)
+    contact = models.CharField(_("kontak"), max_length=200, blank=True)
+    operating_status = models.CharField(
+        _("status operasional"),
+        max_length=20,
+        choices=OperatingStatus.choices,
+        default=OperatingStatus.OPEN,
+    )
+    review_state = models.CharField(
+        _("status verifikasi"),
+        max_length=12,
+        choices=ReviewState.choices,
+        default=ReviewState.DRAFT,
+    )
+    verified_at = models.DateTimeField(_("terakhir diverifikasi"), null=True, blank=True)
+    source = models.CharField(_("sumber data"), max_length=40, blank=True)
+    source_id = models.CharField(_("ID di sumber"), max_length=60, blank=True)
+    source_note = models.CharField(_("catatan sumber"), max_length=300, blank=True)
+    is_demo = models.BooleanField(_("data demo"), default=False)
+    # Optimistic locking: every save increments it; a form carrying an older one is refused.
+    version = models.PositiveIntegerField(_("versi"), default=1)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("dibuat oleh"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("diubah oleh"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("situs layanan")
+        verbose_name_plural = _("situs layanan")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_id"],
+                condition=~Q(source=""),
+                name="site_unique_source_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(operating_status__in=OperatingStatus.values),
+                name="site_operating_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_state__in=ReviewState.values), name="site_review_state_valid"
+            ),
+            # A verified site always knows when it was verified.
+            models.CheckConstraint(
+                condition=~Q(review_state="verified") | Q(verified_at__isnull=False),
+                name="site_verified_has_date",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="site_version_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["kelurahan", "operating_status"], name="site_kel_status"),
+            models.Index(fields=["review_state"], name="site_review_state"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("services:site_detail", args=[self.pk])
+
+    @property
+    def is_active(self):
+        return self.operating_status != OperatingStatus.CLOSED
+
+
+class ChecklistAnswer(models.Model):
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="checklist_answers")
+    item = models.ForeignKey(ChecklistItem, on_delete=models.CASCADE, related_name="answers")
+    answer = models.BooleanField(_("terpenuhi"), default=False)
+    note = models.CharField(_("catatan"), max_length=300, blank=True)
+    confirmed = models.BooleanField(_("dikonfirmasi peninjau"), default=False)
+
+    class Meta:
+        verbose_name = _("jawaban daftar periksa")
+        verbose_name_plural = _("jawaban daftar periksa")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "item"], name="checklist_answer_unique")
+        ]
+
+
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+DOCUMENT_EXTENSIONS = ["pdf", "jpg", "jpeg", "png"]
+
+
+class DocumentKind(models.TextChoices):
+    PHOTO = "photo", _("Foto")
+    SK = "sk", _("Surat keputusan (SK)")
+    MOU = "mou", _("Nota kesepahaman (MoU)")
+    CERTIFICATE = "certificate", _("Sertifikat")
+    OTHER = "other", _("Lainnya")
+
+
+class SiteDocument(models.Model):
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("jenis dokumen"), max_length=12, choices=DocumentKind.choices)
+    title = models.CharField(_("judul"), max_length=200)
+    file = models.FileField(
+        _("berkas"),
+        upload_to="sites/%Y/%m/",
+        validators=[FileExtensionValidator(DOCUMENT_EXTENSIONS)],
+    )
+    checklist_item = models.ForeignKey(
+        ChecklistItem,
+        verbose_name=_("butir daftar periksa"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="documents",
+    )
+    uploaded_at = models.DateTimeField(_("diunggah"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("dokumen situs")
+        verbose_name_plural = _("dokumen situs")
+        ordering = ["-uploaded_at"]
+
+
+class LinkKind(models.TextChoices):
+    REFERRAL = "referral", _("Rujukan")
+    JOINT_PROGRAMME = "joint_programme", _("Program bersama")
+    SHARED_FACILITY = "shared_facility", _("Fasilitas bersama")
+    OUTREACH = "outreach", _("Layanan jemput bola")
+
+
+class SiteLink(models.Model):
+    """A connection between two sites. Stored with site_a < site_b so a pair is one row."""
+
+    site_a = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="links_as_a")
+    site_b = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="links_as_b")
+    kind = models.CharField(_("jenis keterhubungan"), max_length=20, choices=LinkKind.choices)
+    start_date = models.DateField(_("mulai"))
+    end_date = models.DateField(_("berakhir"), null=True, blank=True)
+    evidence = models.FileField(
+        _("dokumen bukti"),
+        upload_to="links/%Y/%m/",
+        blank=True,
+        validators=[FileExtensionValidator(DOCUMENT_EXTENSIONS)],
+    )
+    note = models.CharField(_("catatan"), max_length=300, blank=True)
+    is_demo = models.BooleanField(_("data demo"), default=False)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("keterhubungan situs")
+        verbose_name_plural = _("keterhubungan situs")
+        ordering = ["-start_date", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(site_a__lt=F("site_b")), name="link_ordered_pair"),
+            models.CheckConstraint(condition=Q(kind__in=LinkKind.values), name="link_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="link_end_after_start",
+            ),
+            # One open-ended (active) link per pair and kind.
+            models.UniqueConstraint(
+                fields=["site_a", "site_b", "kind"],
+                condition=Q(end_date__isnull=True),
+                name="link_one_active_per_pair_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.site_a} – {self.site_b} ({self.get_kind_display()})"
+
+
+class SiteChange(models.Model):
+    """The history of a site: who changed what, when, and why."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("oleh"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    action = models.CharField(_("tindakan"), max_length=30)
+    # {"field": [old, new], ...} as display strings
+    changes = models.JSONField(_("perubahan"), default=dict, blank=True)
+    reason = models.TextField(_("alasan"), blank=True)
+
+    class Meta:
+        verbose_name = _("riwayat situs")
+        verbose_name_plural = _("riwayat situs")
+        ordering = ["-at", "-pk"]

@@ -1,0 +1,5 @@
+(function () {
+  "use strict";
+  var cfg = document.getElementById("kaltara-tiles");
+  window.KALTARA_TILES = cfg ? JSON.parse(cfg.textContent) : { url: "" };
+}());
