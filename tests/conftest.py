@@ -1,0 +1,72 @@
+"""Shared fixtures: the real Jakarta regions are loaded once per test database.
+
+Personas (named for their demo logins): lurah (Rawa Bunga), camat (Jatinegara), sudinkes
+and sudindik (Jakarta Timur), provinsi; plus outsiders in another kelurahan and kota.
+"""
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from accounts.models import Assignment, Role, Sector, User
+
+RAWA_BUNGA = "31.75.03.1004"
+JATINEGARA = "31.75.03"
+JAKARTA_TIMUR = "31.75"
+# Another kelurahan of the same kecamatan, and one in another kota.
+KAMPUNG_MELAYU = "31.75.03.1001"
+MENTENG = "31.71.06.1001"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("load_regions", str(settings.KALTARA_DATA_DIR), verbosity=0)
+
+
+def make_user(username, role=None, region=None, sector_code=None):
+    user = User.objects.create_user(username=username, password="pw-" + username)
+    if role:
+        sector = Sector.objects.get(code=sector_code) if sector_code else None
+        Assignment.objects.create(user=user, role=role, region_id=region, sector=sector)
+    return user
+
+
+@pytest.fixture
+def lurah(db):
+    return make_user("lurah", Role.LURAH, RAWA_BUNGA)
+
+
+@pytest.fixture
+def lurah_other(db):
+    return make_user("lurah_other", Role.LURAH, KAMPUNG_MELAYU)
+
+
+@pytest.fixture
+def camat(db):
+    return make_user("camat", Role.CAMAT, JATINEGARA)
+
+
+@pytest.fixture
+def sudinkes(db):
+    return make_user("sudinkes", Role.SUDIN, JAKARTA_TIMUR, "kesehatan")
+
+
+@pytest.fixture
+def sudindik(db):
+    return make_user("sudindik", Role.SUDIN, JAKARTA_TIMUR, "pendidikan")
+
+
+@pytest.fixture
+def sudinkes_pusat(db):
+    return make_user("sudinkes_pusat", Role.SUDIN, "31.71", "kesehatan")
+
+
+@pytest.fixture
+def provinsi(db):
+    return make_user("provinsi", Role.PROVINSI, "31")
+
+
+@pytest.fixture
+def nobody(db):
+    return make_user("nobody")
