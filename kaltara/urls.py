@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("wilayah/", include("regions.urls")),
+    path("situs/excel/", include("services.urls_spreadsheet")),
     path("situs/", include("services.urls")),
     path("kawasan/", include("kawasan.urls")),
     # The language can be switched on the login page too.
