@@ -139,6 +139,9 @@ LEAFLET_CONFIG = {
     "NO_GLOBALS": False,
 }
 
+# Redis in production (shared by all workers: locks, deduplication); memory when embedded.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://kaltara")}
+
 # Celery: with a broker URL a real worker runs tasks; without one they run inline (eager),
 # so the embedded default needs no Redis.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

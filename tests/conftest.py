@@ -18,6 +18,10 @@ KAMPUNG_MELAYU = "31.75.03.1001"
 MENTENG = "31.71.06.1001"
 
 
+# Hashing demo passwords with PBKDF2 would dominate the suite's run time.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
@@ -70,3 +74,22 @@ def provinsi(db):
 @pytest.fixture
 def nobody(db):
     return make_user("nobody")
+
+
+@pytest.fixture(autouse=True)
+def _celery_inline(request):
+    """Tasks run inline in tests, even where a broker is configured (CI's PostGIS run).
+
+    Tests marked `worker` start a real worker on the real broker instead.
+    """
+    from kaltara.celery import app
+
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = previous

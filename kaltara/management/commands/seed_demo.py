@@ -1,0 +1,22 @@
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.demo import DEMO_PASSWORD, demo_allowed, demo_users_create
+
+
+class Command(BaseCommand):
+    help = "Membuat pengguna demo untuk setiap peran (bukan untuk produksi)."
+
+    def handle(self, *args, **options):
+        if not demo_allowed():
+            raise CommandError("seed_demo ditolak: pengaturan produksi tidak boleh berisi data demo.")
+        try:
+            users = demo_users_create()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"Pengguna demo ({len(users)}), kata sandi '{DEMO_PASSWORD}':")
+        for user in users:
+            roles = ", ".join(
+                f"{a.get_role_display()} {a.region_id}" for a in user.assignments.all()
+            )
+            self.stdout.write(f"  {user.username:18} {roles}")
