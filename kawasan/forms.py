@@ -1,0 +1,68 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from regions.models import Region
+from services.models import Site
+
+
+class _RegionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.get_level_display()} {obj.name} ({obj.code})"
+
+
+class KawasanFilterForm(forms.Form):
+    wilayah = _RegionChoiceField(
+        label=_("Wilayah"),
+        queryset=Region.objects.none(),
+        required=False,
+        empty_label=_("Semua wilayah"),
+    )
+
+    def __init__(self, *args, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["wilayah"].queryset = regions
+
+
+class KawasanCreateForm(forms.Form):
+    name = forms.CharField(label=_("Nama kawasan"), max_length=200)
+    region = _RegionChoiceField(
+        label=_("Kelurahan atau kecamatan"),
+        queryset=Region.objects.none(),
+        empty_label=None,
+        error_messages={
+            "invalid_choice": _("Pilih kelurahan atau kecamatan di wilayah tugas Anda.")
+        },
+    )
+    with_active_sites = forms.BooleanField(
+        label=_("Masukkan semua situs yang masih buka di wilayah ini sebagai anggota"),
+        required=False,
+        initial=True,
+    )
+
+    def __init__(self, *args, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the user's CHANGE territory: other regions are neither offered nor accepted.
+        self.fields["region"].queryset = regions
+
+
+class _SiteChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class KawasanEditForm(forms.Form):
+    name = forms.CharField(label=_("Nama kawasan"), max_length=200)
+    hub = _SiteChoiceField(
+        label=_("Pusat (hub)"),
+        queryset=Site.objects.none(),
+        required=False,
+        empty_label=_("Tanpa pusat"),
+        help_text=_("Pusat harus anggota kawasan, biasanya RPTRA bersertifikat RBRA."),
+        error_messages={
+            "invalid_choice": _("Pusat harus salah satu anggota kawasan. Tambahkan situsnya dulu.")
+        },
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hub"].queryset = members
