@@ -127,6 +127,7 @@ def kawasan_view(kawasan: Kawasan, user) -> KawasanView:
         sites_visible_to(user)
         .filter(pk__in=all_ids)
         .select_related("kelurahan")
+        .defer("kelurahan__boundary", "kelurahan__centroid")
         .prefetch_related("types")
         .order_by("name", "pk")
     )
@@ -174,6 +175,7 @@ def kawasan_member_candidates(kawasan: Kawasan, user, *, query: str = "") -> lis
         qs = qs.filter(_code_q("kelurahan__code", kecamatan))
     return list(
         qs.select_related("kelurahan")
+        .defer("kelurahan__boundary", "kelurahan__centroid")
         .prefetch_related("types")
         .order_by("name", "pk")[:MEMBER_CANDIDATE_LIMIT]
     )

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views_spreadsheet as views
 
 app_name = "spreadsheet"
 
-urlpatterns = []
+urlpatterns = [
+    path("unduh.xlsx", views.spreadsheet_export, name="export"),
+    path("unggah/", views.spreadsheet_upload, name="upload"),
+    path("konfirmasi/<uuid:token>/", views.spreadsheet_confirm, name="confirm"),
+]

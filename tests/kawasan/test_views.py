@@ -167,7 +167,7 @@ def test_it_shows_the_map_data_with_members_links_and_hub(
 ):
     make_link(sites["rptra"], sites["posyandu"])
     client.force_login(lurah)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(11):
         response = client.get(kawasan.get_absolute_url())
     data = response.context["map_data"]
     assert {m["id"] for m in data["members"]} == {sites["rptra"].pk, sites["posyandu"].pk}
@@ -201,7 +201,7 @@ def test_it_keeps_detail_queries_bounded_with_many_members(
         site = make_site(f"Posyandu {i:02}", types=("posyandu", "rptra"))
         Membership.objects.create(kawasan=kawasan, site=site)
     client.force_login(camat)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(11):
         response = client.get(kawasan.get_absolute_url())
     assert len(response.context["map_data"]["members"]) == 27
 

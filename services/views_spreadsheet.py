@@ -1,0 +1,92 @@
+"""The Excel round trip: download, upload for a dry run, confirm to apply."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import selectors, spreadsheet
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Berkas Excel (.xlsx)"),
+        help_text=gettext_lazy("Paling besar 2 MB, dari tombol Unduh di atas."),
+    )
+
+
+def _require_change_right(user) -> None:
+    # No object to be out of scope of: without a territory to change, the answer is 403.
+    if not selectors.user_may_create_sites(user):
+        raise PermissionDenied
+
+
+@require_GET
+def spreadsheet_export(request):
+    _require_change_right(request.user)
+    body = spreadsheet.export_workbook(request.user)
+    response = HttpResponse(body, content_type=spreadsheet.XLSX_CONTENT_TYPE)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="situs-{stamp}.xlsx"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def spreadsheet_upload(request):
+    _require_change_right(request.user)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            spreadsheet.check_upload(upload)
+            plan = spreadsheet.plan_upload(request.user, upload)
+        except spreadsheet.UploadRejected as exc:
+            form.add_error("file", str(exc))
+        else:
+            token = spreadsheet.upload_store(request.user, upload) if plan.can_apply else None
+            return _dry_run(request, plan, token)
+    return render(request, "services/spreadsheet_upload.html", {"form": form})
+
+
+def _dry_run(request, plan, token, status=200):
+    ctx = {"plan": plan, "token": token, "headers": spreadsheet.HEADERS}
+    return render(request, "services/spreadsheet_dry_run.html", ctx, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def spreadsheet_confirm(request, token):
+    _require_change_right(request.user)
+    upload = spreadsheet.upload_open(request.user, token)
+    if upload is None:
+        raise Http404
+    # The file is read again against the database as it is now: the plan applied is the
+    # plan a dry run would show at this moment, never a stale copy.
+    try:
+        plan = spreadsheet.plan_upload(request.user, upload)
+    except spreadsheet.UploadRejected as exc:
+        raise Http404 from exc
+    if request.method == "GET" or not plan.can_apply:
+        return _dry_run(
+            request,
+            plan,
+            token if plan.can_apply else None,
+            status=200 if request.method == "GET" else 409,
+        )
+    try:
+        counts = spreadsheet.apply_plan(request.user, plan)
+    except spreadsheet.ApplyFailed as exc:
+        plan.errors.append(exc.issue)
+        return _dry_run(request, plan, None, status=409)
+    spreadsheet.upload_delete(request.user, token)
+    messages.success(
+        request,
+        _("Perubahan diterapkan: %(added)s situs baru, %(changed)s diubah, %(closed)s ditutup.")
+        % counts,
+    )
+    return redirect("spreadsheet:upload")
