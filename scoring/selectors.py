@@ -1,0 +1,306 @@
+"""Reads for scoring: the plain inputs of the pure function, region aggregates, explanations.
+
+kawasan_inputs reads a whole chunk of kawasan in a fixed number of queries (values_list
+rows into plain dicts, no model instances), so a nightly run costs the same few queries
+per chunk of 2,000 kawasan whatever their size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Avg, Count, F, FloatField, Func, Max, Q, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from kawasan.models import Kawasan, Membership
+from regions.models import Level, Region, code_ancestors
+from services.models import ServiceType, Site, SiteLink
+
+from . import core
+from .models import ScoreSnapshot, ScoringPolicy
+
+
+def policy_active() -> ScoringPolicy:
+    """The policy that new scores use (migration 0002 makes "kaltara-1" active)."""
+    policy = ScoringPolicy.objects.filter(is_active=True).first()
+    if policy is None:
+        raise ImproperlyConfigured(
+            "Tidak ada kebijakan skor yang aktif: aktifkan satu versi di admin (Kebijakan skor)."
+        )
+    return policy
+
+
+def type_clusters_map() -> dict[str, frozenset[str]]:
+    """Service type code -> the cluster codes it serves (the catalogue; one query)."""
+    result: dict[str, set[str]] = defaultdict(set)
+    rows = ServiceType.clusters.through.objects.values_list("servicetype__code", "cluster__code")
+    for code, cluster in rows:
+        result[code].add(cluster)
+    return {code: frozenset(clusters) for code, clusters in result.items()}
+
+
+# ST_X / ST_Y exist under these names on both PostGIS and SpatiaLite; reading the numbers in
+# SQL avoids building a GEOS Point per row.
+def _coord(function: str, field: str) -> Func:
+    return Func(F(field), function=function, output_field=FloatField())
+
+
+def kawasan_inputs(
+    kawasan_ids: Iterable[int],
+    *,
+    today: date,
+    type_clusters: Mapping[str, frozenset[str]] | None = None,
+) -> dict[int, core.KawasanInput]:
+    """The KawasanInput of each kawasan in the chunk, in 4 queries (5 without type_clusters).
+
+    Queries: kawasan hubs; memberships with their site fields; the member sites' types;
+    active links between member sites. Every existing kawasan id gets an input (an empty
+    kawasan too); unknown ids are left out. Links are assigned in Python to the kawasan that
+    hold both ends, so a link between two kawasan's members counts for neither.
+    """
+    ids = list(kawasan_ids)
+    if not ids:
+        return {}
+    if type_clusters is None:
+        type_clusters = type_clusters_map()
+
+    hubs = dict(Kawasan.objects.filter(pk__in=ids).values_list("pk", "hub_id"))
+
+    members: dict[int, list[int]] = defaultdict(list)  # kawasan -> site ids
+    kawasan_of_site: dict[int, set[int]] = defaultdict(set)
+    site_rows: dict[int, tuple] = {}
+    rows = (
+        Membership.objects.filter(kawasan_id__in=ids)
+        .annotate(_lon=_coord("ST_X", "site__location"), _lat=_coord("ST_Y", "site__location"))
+        .values_list(
+            "kawasan_id",
+            "site_id",
+            "site__name",
+            "site__review_state",
+            "site__verified_at",
+            "site__operating_status",
+            "_lat",
+            "_lon",
+        )
+    )
+    for kawasan_id, site_id, *site_fields in rows:
+        members[kawasan_id].append(site_id)
+        kawasan_of_site[site_id].add(kawasan_id)
+        site_rows[site_id] = site_fields
+
+    member_sites = Membership.objects.filter(kawasan_id__in=ids).values("site_id")
+    codes_of_site: dict[int, set[str]] = defaultdict(set)
+    type_rows = Site.types.through.objects.filter(site_id__in=member_sites).values_list(
+        "site_id", "servicetype__code"
+    )
+    for site_id, code in type_rows:
+        codes_of_site[site_id].add(code)
+
+    # A link is active from its start date through its end date (open-ended if none).
+    link_rows = (
+        SiteLink.objects.filter(
+            site_a_id__in=member_sites, site_b_id__in=member_sites, start_date__lte=today
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .values_list("site_a_id", "site_b_id")
+        .order_by()  # the model ordering would make DISTINCT keep one row per link
+        .distinct()
+    )
+    links: dict[int, list[core.LinkInput]] = defaultdict(list)
+    for a, b in link_rows:
+        for kawasan_id in kawasan_of_site[a] & kawasan_of_site[b]:
+            links[kawasan_id].append(core.LinkInput(a, b))
+
+    # One SiteInput per site, shared by every kawasan of the chunk that holds it.
+    sites: dict[int, core.SiteInput] = {}
+    for site_id, (name, review_state, verified_at, operating_status, lat, lon) in site_rows.items():
+        codes = frozenset(codes_of_site.get(site_id, ()))
+        clusters = frozenset().union(*(type_clusters.get(code, ()) for code in codes))
+        sites[site_id] = core.SiteInput(
+            id=site_id,
+            type_codes=codes,
+            clusters=clusters,
+            lat=lat if lat is not None else 0.0,
+            lon=lon if lon is not None else 0.0,
+            review_state=review_state,
+            # The freshness window counts days in Jakarta time, not UTC.
+            verified_at=timezone.localdate(verified_at) if verified_at else None,
+            operating_status=operating_status,
+            name=name,
+        )
+
+    return {
+        kawasan_id: core.KawasanInput(
+            sites=tuple(sites[s] for s in sorted(members.get(kawasan_id, ()))),
+            links=tuple(sorted(links.get(kawasan_id, ()), key=lambda link: (link.a, link.b))),
+            hub_id=hub_id,
+            today=today,
+        )
+        for kawasan_id, hub_id in hubs.items()
+    }
+
+
+def kawasan_ids_for_sites(site_ids: Iterable[int]) -> list[int]:
+    """The kawasan that have one of the sites as a member or as their hub (one query)."""
+    site_ids = [pk for pk in site_ids if pk is not None]
+    if not site_ids:
+        return []
+    return list(
+        Kawasan.objects.filter(Q(memberships__site_id__in=site_ids) | Q(hub_id__in=site_ids))
+        .values_list("pk", flat=True)
+        .order_by()
+        .distinct()
+    )
+
+
+def kawasan_explanation(
+    kawasan: Kawasan, *, today: date | None = None, policy: core.Policy | None = None
+) -> tuple[core.Breakdown, list[core.Step], float | None]:
+    """Live breakdown, the top 5 next steps and the points to the next band of one kawasan."""
+    policy = policy or policy_active().as_policy()
+    today = today or timezone.localdate()
+    type_clusters = type_clusters_map()
+    inp = kawasan_inputs([kawasan.pk], today=today, type_clusters=type_clusters)[kawasan.pk]
+    breakdown = core.score_kawasan(inp, policy)
+    steps = core.next_steps(inp, policy, type_clusters=type_clusters, limit=5)
+    return breakdown, steps, core.points_to_next_band(breakdown, policy)
+
+
+# --- region aggregates ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegionScore:
+    code: str
+    name: str
+    level: str
+    score: float  # 0..1000, one decimal
+    band: str
+    rank: int  # 1 = best among the listed regions; equal scores share a rank
+    kawasan_count: int  # kawasan of the kelurahan below (0: shown as "no kawasan yet")
+    confidence: float  # mean share of member sites verified and fresh, 0..1
+    previous: float | None  # the same mean over the last monthly snapshot
+    change: float | None  # score - previous; None before the first snapshot
+
+    @property
+    def no_kawasan(self) -> bool:
+        return self.kawasan_count == 0
+
+
+_AGGREGATE_LEVELS = (Level.KELURAHAN, Level.KECAMATAN, Level.KABKOTA)
+# Position of the code at each level in code_ancestors(kelurahan code).
+_ANCESTOR_INDEX = {Level.KABKOTA: 1, Level.KECAMATAN: 2, Level.KELURAHAN: 3}
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def region_scores(
+    level: str, parent_code: str | None = None, *, policy: core.Policy | None = None
+) -> list[RegionScore]:
+    """Rank the regions of one level (below parent_code, or all), best first.
+
+    A kelurahan scores the mean total of its kawasan (those whose region is the kelurahan),
+    0 without any; a kecamatan the mean of its kelurahan; a kota the mean of its kecamatan.
+    Three queries whatever the level: the kelurahan means (one grouped query), the
+    kelurahan means at the last snapshot, and the names of the listed regions; the roll-up
+    to kecamatan and kota works on those per-kelurahan rows.
+    """
+    if level not in _AGGREGATE_LEVELS:
+        raise ValueError(f"level: pakai salah satu dari {', '.join(_AGGREGATE_LEVELS)}.")
+    policy = policy or policy_active().as_policy()
+    below = Q(code__startswith=parent_code + ".") if parent_code else Q()
+
+    zero = Value(0.0, output_field=FloatField())
+    kelurahan_rows = (
+        Region.objects.filter(below, level=Level.KELURAHAN)
+        .annotate(
+            n=Count("kawasan"),
+            # A kawasan not scored yet counts as 0, like a kelurahan without kawasan.
+            mean=Avg(Coalesce("kawasan__score__total", zero)),
+            conf=Avg(Coalesce("kawasan__score__confidence", zero)),
+        )
+        .values_list("code", "n", "mean", "conf")
+    )
+    current: dict[str, tuple[int, float, float]] = {
+        code: (n, mean or 0.0, conf or 0.0) for code, n, mean, conf in kelurahan_rows
+    }
+
+    previous: dict[str, float] | None = None
+    last_month = ScoreSnapshot.objects.aggregate(m=Max("month"))["m"]
+    if last_month is not None:
+        snapshot_below = (
+            Q(kawasan__region__code__startswith=parent_code + ".") if parent_code else Q()
+        )
+        previous = dict(
+            ScoreSnapshot.objects.filter(
+                snapshot_below, month=last_month, kawasan__region__level=Level.KELURAHAN
+            )
+            .values("kawasan__region_id")
+            .annotate(mean=Avg("total"))
+            .values_list("kawasan__region_id", "mean")
+        )
+
+    names = dict(Region.objects.filter(below, level=level).values_list("code", "name"))
+
+    # Group the kelurahan under the listed level (a kelurahan is its own group).
+    index = _ANCESTOR_INDEX[level]
+    groups: dict[str, list[str]] = {code: [] for code in names}
+    for code in current:
+        ancestors = code_ancestors(code)
+        if len(ancestors) > index and ancestors[index] in groups:
+            groups[ancestors[index]].append(code)
+
+    def rollup(kelurahan_codes: list[str], value) -> float:
+        # Mean of means: kecamatan from kelurahan, kota from kecamatan (spec).
+        if level == Level.KABKOTA:
+            by_kecamatan: dict[str, list[float]] = defaultdict(list)
+            for code in kelurahan_codes:
+                by_kecamatan[code_ancestors(code)[2]].append(value(code))
+            return _mean([_mean(values) for values in by_kecamatan.values()])
+        return _mean([value(code) for code in kelurahan_codes])
+
+    unranked = []
+    for code, kelurahan_codes in groups.items():
+        score = core.round_total(rollup(kelurahan_codes, lambda c: current[c][1]))
+        prev = None
+        if previous is not None:
+            prev = core.round_total(rollup(kelurahan_codes, lambda c: previous.get(c, 0.0)))
+        unranked.append(
+            (
+                code,
+                score,
+                sum(current[c][0] for c in kelurahan_codes),
+                round(rollup(kelurahan_codes, lambda c: current[c][2]), 3),
+                prev,
+            )
+        )
+    unranked.sort(key=lambda row: (-row[1], row[0]))
+
+    result = []
+    rank = 0
+    last_score = None
+    for position, (code, score, count, confidence, prev) in enumerate(unranked, start=1):
+        if score != last_score:
+            rank, last_score = position, score
+        result.append(
+            RegionScore(
+                code=code,
+                name=names[code],
+                level=level,
+                score=score,
+                band=core.band_for(score, policy),
+                rank=rank,
+                kawasan_count=count,
+                confidence=confidence,
+                previous=prev,
+                change=core.round_total(score - prev) if prev is not None else None,
+            )
+        )
+    return result
