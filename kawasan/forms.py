@@ -7,7 +7,10 @@ from services.models import Site
 
 class _RegionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.get_level_display()} {obj.name} ({obj.code})"
+        # Kota names already say what they are ("Kota Administrasi …"); names clash across
+        # levels ("Jatinegara"), so the level and the code disambiguate.
+        prefix = {"kecamatan": _("Kec."), "kelurahan": _("Kel.")}.get(obj.level, "")
+        return f"{prefix} {obj.name} ({obj.code})".strip()
 
 
 class KawasanFilterForm(forms.Form):

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -59,25 +60,41 @@ def _dry_run(request, plan, token, status=200):
     return render(request, "services/spreadsheet_dry_run.html", ctx, status=status)
 
 
-@require_http_methods(["GET", "POST"])
-def spreadsheet_confirm(request, token):
-    _require_change_right(request.user)
+def _stored_plan(request, token):
     upload = spreadsheet.upload_open(request.user, token)
     if upload is None:
         raise Http404
     # The file is read again against the database as it is now: the plan applied is the
     # plan a dry run would show at this moment, never a stale copy.
     try:
-        plan = spreadsheet.plan_upload(request.user, upload)
+        return spreadsheet.plan_upload(request.user, upload)
     except spreadsheet.UploadRejected as exc:
         raise Http404 from exc
-    if request.method == "GET" or not plan.can_apply:
-        return _dry_run(
-            request,
-            plan,
-            token if plan.can_apply else None,
-            status=200 if request.method == "GET" else 409,
-        )
+
+
+@require_http_methods(["GET", "POST"])
+def spreadsheet_confirm(request, token):
+    _require_change_right(request.user)
+    if request.method == "GET":
+        plan = _stored_plan(request, token)
+        return _dry_run(request, plan, token if plan.can_apply else None)
+    # A double click or a second tab must not add the new sites twice: one confirm at a
+    # time per file (cache.add is atomic on Redis and in memory), and the file is read only
+    # after the claim, so a confirm that waited finds it gone.
+    claim = f"spreadsheet-confirm:{request.user.pk}:{token}"
+    if not cache.add(claim, 1, timeout=600):
+        messages.warning(request, _("Berkas ini sedang diterapkan. Tunggu sebentar."))
+        return redirect("spreadsheet:upload")
+    try:
+        return _confirm(request, token)
+    finally:
+        cache.delete(claim)
+
+
+def _confirm(request, token):
+    plan = _stored_plan(request, token)
+    if not plan.can_apply:
+        return _dry_run(request, plan, None, status=409)
     try:
         counts = spreadsheet.apply_plan(request.user, plan)
     except spreadsheet.ApplyFailed as exc:

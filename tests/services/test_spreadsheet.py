@@ -5,6 +5,7 @@ import zipfile
 from contextlib import contextmanager
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -490,3 +491,48 @@ def test_it_keeps_the_dry_run_queries_bounded(client, lurah, django_assert_max_n
     with django_assert_max_num_queries(20):
         response = client.post(UPLOAD, {"file": xlsx(rows)})
     assert len(response.context["plan"].updates) == 30
+
+
+def test_it_applies_a_file_once_when_confirmed_twice_at_the_same_time(client, lurah, sites):
+    client.force_login(lurah)
+    rows = export_rows(client)
+    p = point_in(RAWA_BUNGA, 10, 10)
+    rows.append([None, "Posyandu Sekali", "posyandu", RAWA_BUNGA, p.y, p.x, "", "", "", None])
+    token = client.post(UPLOAD, {"file": xlsx(rows)}).context["token"]
+    # Another request is applying this file right now.
+    claim = f"spreadsheet-confirm:{lurah.pk}:{token}"
+    cache.add(claim, 1)
+    try:
+        response = client.post(reverse("spreadsheet:confirm", args=[token]))
+    finally:
+        cache.delete(claim)
+    assert response.status_code == 302
+    assert not Site.objects.filter(name="Posyandu Sekali").exists()
+    client.post(reverse("spreadsheet:confirm", args=[token]))
+    client.post(reverse("spreadsheet:confirm", args=[token]))
+    assert Site.objects.filter(name="Posyandu Sekali").count() == 1
+
+
+def test_it_refuses_a_formula_stored_as_text(client, lurah, sites):
+    client.force_login(lurah)
+    rows = export_rows(client)
+    line = rows.index(row_for(rows, sites["sd"])) + 1
+    wb = Workbook()
+    ws = wb.active
+    ws.title = spreadsheet.SHEET_SITES
+    for row in rows:
+        ws.append(row)
+    cell = ws.cell(row=line, column=col("kontak") + 1)
+    cell.value, cell.data_type = "=1+1", "s"  # a shared string, not a formula cell
+    out = io.BytesIO()
+    wb.save(out)
+    before = db_state()
+    response = client.post(UPLOAD, {"file": SimpleUploadedFile("s.xlsx", out.getvalue())})
+    assert error_cells(response) == [(line, "kontak")]
+    assert db_state() == before
+
+
+def test_it_refuses_a_file_without_data_rows(client, lurah):
+    client.force_login(lurah)
+    response, plan = _upload_refused(client, [spreadsheet.HEADERS])
+    assert error_cells(response) == [(2, "")]
