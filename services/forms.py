@@ -1,0 +1,248 @@
+"""Forms for sites, documents and links. They clean input; the services decide and write."""
+
+import json
+import math
+
+from django import forms
+from django.contrib.gis.geos import Point
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from leaflet.forms.widgets import LeafletWidget
+
+from .models import DocumentKind, LinkKind, OperatingStatus, ServiceType, SiteDocument
+
+MAX_GEOJSON_CHARS = 2000
+
+
+class SiteMapWidget(LeafletWidget):
+    geom_type = "POINT"
+    # A phone-sized map; the lat/lon inputs beside it are kept in step by site_form.js.
+    settings_overrides = {"DEFAULT_ZOOM": 12}
+
+    def deserialize(self, value):
+        # Re-displaying a submitted form: parse like the field does, never with GDAL.
+        try:
+            return point_from_geojson(value)
+        except forms.ValidationError:
+            return None
+
+
+def point_from_geojson(raw: str) -> Point:
+    """A Point from the map widget's GeoJSON, sanitised.
+
+    Only "type" and "coordinates" are read and the Point is built from two floats, so a
+    "crs" member or anything else in the text never reaches GEOS or GDAL.
+    """
+    if len(raw) > MAX_GEOJSON_CHARS:
+        raise forms.ValidationError(_("Lokasi: data titik terlalu panjang."))
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise forms.ValidationError(_("Lokasi: data titik rusak. Klik ulang peta.")) from exc
+    if isinstance(data, dict) and data.get("type") == "Feature":
+        data = data.get("geometry")
+    if not isinstance(data, dict) or data.get("type") != "Point":
+        raise forms.ValidationError(_("Lokasi: harus satu titik (Point). Klik peta sekali."))
+    coords = data.get("coordinates")
+    if not isinstance(coords, list | tuple) or len(coords) < 2:
+        raise forms.ValidationError(_("Lokasi: koordinat titik tidak lengkap."))
+    return point_from_lon_lat(coords[0], coords[1])
+
+
+def point_from_lon_lat(lon, lat) -> Point:
+    try:
+        lon, lat = float(lon), float(lat)
+    except (TypeError, ValueError) as exc:
+        raise forms.ValidationError(_("Lokasi: koordinat harus berupa angka.")) from exc
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise forms.ValidationError(_("Lokasi: koordinat harus berupa angka."))
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise forms.ValidationError(
+            _("Lokasi: bujur harus di antara -180 dan 180, lintang di antara -90 dan 90.")
+        )
+    return Point(round(lon, 7), round(lat, 7), srid=4326)
+
+
+class SafePointField(forms.CharField):
+    """The map widget's GeoJSON as a Point, without handing the raw text to GEOS."""
+
+    widget = SiteMapWidget
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value or not value.strip():
+            return None
+        return point_from_geojson(value.strip())
+
+
+class TypesField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class SiteForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Nama"), max_length=200)
+    types = TypesField(
+        label=gettext_lazy("Jenis layanan"),
+        queryset=ServiceType.objects.order_by("order", "name"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy(
+            "Satu tempat bisa punya beberapa peran, misalnya RPTRA dan posyandu."
+        ),
+    )
+    location = SafePointField(
+        label=gettext_lazy("Lokasi"),
+        help_text=gettext_lazy("Klik peta untuk menaruh titik, atau isi lintang dan bujur."),
+    )
+    latitude = forms.FloatField(
+        label=gettext_lazy("Lintang"),
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    longitude = forms.FloatField(
+        label=gettext_lazy("Bujur"),
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    address = forms.CharField(label=gettext_lazy("Alamat"), max_length=300, required=False)
+    contact = forms.CharField(label=gettext_lazy("Kontak"), max_length=200, required=False)
+    operating_status = forms.ChoiceField(
+        label=gettext_lazy("Status operasional"),
+        choices=[c for c in OperatingStatus.choices if c[0] != OperatingStatus.CLOSED],
+        initial=OperatingStatus.OPEN,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    confirm_duplicate = forms.BooleanField(
+        label=gettext_lazy("Saya sudah memeriksa: ini bukan situs yang sama, simpan saja."),
+        required=False,
+    )
+
+    def __init__(self, *args, site=None, **kwargs):
+        self.site = site
+        if site is not None and not kwargs.get("data") and not (args and args[0]):
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": site.name,
+                    "types": list(site.types.all()),
+                    "location": site.location,
+                    "latitude": round(site.location.y, 7),
+                    "longitude": round(site.location.x, 7),
+                    "address": site.address,
+                    "contact": site.contact,
+                    "operating_status": site.operating_status,
+                    "version": site.version,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        if site is not None and site.operating_status == OperatingStatus.CLOSED:
+            # A closed site can be reopened from the edit form.
+            self.fields["operating_status"].choices = OperatingStatus.choices
+
+    def clean(self):
+        cleaned = super().clean()
+        lat, lon = cleaned.get("latitude"), cleaned.get("longitude")
+        if "location" in self.errors:
+            return cleaned
+        if (lat is None) != (lon is None):
+            self.add_error(
+                "latitude" if lat is None else "longitude",
+                _("Isi lintang dan bujur keduanya, atau kosongkan keduanya dan klik peta."),
+            )
+            return cleaned
+        point = cleaned.get("location")
+        if lat is not None:
+            # Typed coordinates win: on a phone they are the deliberate input.
+            try:
+                point = point_from_lon_lat(lon, lat)
+            except forms.ValidationError as exc:
+                self.add_error("location", exc)
+                return cleaned
+        if point is None:
+            self.add_error("location", _("Lokasi: klik peta atau isi lintang dan bujur."))
+            return cleaned
+        cleaned["location"] = point
+        if self.site is not None and cleaned.get("version") is None:
+            self.add_error(None, _("Formulir tidak lengkap (versi hilang). Muat ulang halaman."))
+        return cleaned
+
+    def service_data(self) -> dict:
+        keys = ("name", "types", "location", "address", "contact", "operating_status")
+        data = {k: self.cleaned_data[k] for k in keys}
+        data["confirm_duplicate"] = self.cleaned_data.get("confirm_duplicate", False)
+        return data
+
+
+class SiteCloseForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Alasan penutupan"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class SiteDocumentForm(forms.ModelForm):
+    class Meta:
+        model = SiteDocument
+        fields = ["kind", "title", "file", "checklist_item"]
+
+    def __init__(self, *args, site, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = DocumentKind.choices
+        self.fields["checklist_item"].queryset = self.fields["checklist_item"].queryset.filter(
+            service_type__in=site.types.all()
+        )
+        self.fields["file"].widget.attrs["accept"] = ".pdf,.jpg,.jpeg,.png"
+        self.fields["file"].help_text = _("PDF, JPG atau PNG, paling besar 5 MB.")
+
+    def clean_file(self):
+        # The service checks again; checking here gives the field its own clear message
+        # before the model's generic extension validator speaks.
+        from .services import document_validate
+
+        upload = self.cleaned_data.get("file")
+        try:
+            document_validate(upload)
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["file"]) from exc
+        return upload
+
+
+class LinkForm(forms.Form):
+    other = forms.ModelChoiceField(
+        label=gettext_lazy("Situs yang dihubungkan"),
+        queryset=None,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": gettext_lazy("Situs lain: pilih situs dari daftar.")},
+    )
+    kind = forms.ChoiceField(label=gettext_lazy("Jenis keterhubungan"), choices=LinkKind.choices)
+    start_date = forms.DateField(
+        label=gettext_lazy("Mulai"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
+    )
+    note = forms.CharField(label=gettext_lazy("Catatan"), max_length=300, required=False)
+    evidence = forms.FileField(
+        label=gettext_lazy("Dokumen bukti (MoU, SK)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
+
+    def __init__(self, *args, candidates_qs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["other"].queryset = candidates_qs
+
+
+class LinkEndForm(forms.Form):
+    end_date = forms.DateField(
+        label=gettext_lazy("Berakhir"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reason = forms.CharField(label=gettext_lazy("Alasan"), max_length=500, required=False)

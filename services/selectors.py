@@ -1,0 +1,378 @@
+"""Reading sites and links: the only way views get them, always scoped to the user.
+
+Visibility: verified, open sites are public facilities every signed-in user may see; the
+rest (drafts, submissions, closed sites) only inside the user's SEE_PRIVATE scope. Sector
+grants reach a site through any of its types, so the scoped part is taken as a pk__in
+subquery: a site with two types of one sector must not come back twice.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.gis.geos import Point, Polygon
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts import scoping
+from accounts.scoping import Right
+from regions.models import Level, Region
+
+from .models import (
+    ChecklistAnswer,
+    ChecklistItem,
+    OperatingStatus,
+    ReviewState,
+    ServiceType,
+    Site,
+    SiteChange,
+    SiteDocument,
+    SiteLink,
+)
+
+# Sites not verified for this long are flagged as stale in the list filter.
+STALE_AFTER = timedelta(days=365)
+# "Likely duplicate": the same type, a similar name, within this distance.
+DUPLICATE_RADIUS_M = 100.0
+_EARTH_RADIUS_M = 6_371_008.8
+
+PUBLIC_Q = Q(review_state=ReviewState.VERIFIED, operating_status=OperatingStatus.OPEN)
+
+
+def _scoped_q(user, right: Right) -> Q | None:
+    """The filter for sites a grant with `right` covers, or None when nothing is covered."""
+    if not scoping.grants_with(user, right):
+        return None
+    q = scoping.region_q(user, right, region_field="kelurahan__code", sector_field="types__sector")
+    # A pk__in subquery keeps the outer query free of the types join (no duplicate rows).
+    return Q(pk__in=Site.objects.filter(q).values("pk"))
+
+
+def sites_visible_to(user) -> QuerySet[Site]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Site.objects.none()
+    private = _scoped_q(user, Right.SEE_PRIVATE)
+    return Site.objects.filter(PUBLIC_Q | private if private is not None else PUBLIC_Q)
+
+
+def sites_changeable_by(user) -> QuerySet[Site]:
+    scoped = _scoped_q(user, Right.CHANGE)
+    if scoped is None:
+        return Site.objects.none()
+    return Site.objects.filter(scoped)
+
+
+def sites_private_to(user) -> QuerySet[Site]:
+    """Sites inside the user's SEE_PRIVATE scope (whatever their state)."""
+    scoped = _scoped_q(user, Right.SEE_PRIVATE)
+    if scoped is None:
+        return Site.objects.none()
+    return Site.objects.filter(scoped)
+
+
+def site_sector_ids(site: Site) -> list[int]:
+    # Uses the prefetched types when present: no query on detail pages.
+    return sorted({t.sector_id for t in site.types.all()})
+
+
+def site_may_change(user, site: Site) -> bool:
+    return scoping.may_change(user, region_code=site.kelurahan_id, sector_ids=site_sector_ids(site))
+
+
+def user_may_create_sites(user) -> bool:
+    return bool(scoping.grants_with(user, Right.CHANGE))
+
+
+def links_visible_to(user) -> QuerySet[SiteLink]:
+    """Links with an end in the user's private scope, or between two public sites.
+
+    A lurah sees every link that touches one of their sites, even one made from another
+    kelurahan towards it; links between other areas' drafts stay hidden.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return SiteLink.objects.none()
+    public = Site.objects.filter(PUBLIC_Q).values("pk")
+    q = Q(site_a__in=public, site_b__in=public)
+    private = _scoped_q(user, Right.SEE_PRIVATE)
+    if private is not None:
+        mine = Site.objects.filter(private).values("pk")
+        q |= Q(site_a__in=mine) | Q(site_b__in=mine)
+    return SiteLink.objects.filter(q)
+
+
+def link_may_change(user, link: SiteLink) -> bool:
+    return site_may_change(user, link.site_a) or site_may_change(user, link.site_b)
+
+
+# ---- lists, map, detail: bounded query counts whatever the number of sites ----
+
+
+def _types_prefetch():
+    return Prefetch(
+        "types",
+        queryset=ServiceType.objects.only(
+            "id", "code", "name", "icon", "color", "order", "sector_id"
+        ),
+    )
+
+
+def site_list(queryset: QuerySet[Site]) -> QuerySet[Site]:
+    """Rows for the list table: kelurahan and kecamatan names and types in two queries."""
+    return (
+        queryset.select_related("kelurahan", "kelurahan__parent")
+        .defer("kelurahan__boundary", "kelurahan__parent__boundary")
+        .prefetch_related(_types_prefetch())
+        .order_by("name", "pk")
+    )
+
+
+def site_map_features(queryset: QuerySet[Site]) -> dict:
+    """A GeoJSON FeatureCollection, one point per site, coloured by its first type."""
+    sites = queryset.only(
+        "pk", "name", "location", "operating_status", "review_state"
+    ).prefetch_related(_types_prefetch())
+    features = []
+    for site in sites.order_by("pk"):
+        types = sorted(site.types.all(), key=lambda t: (t.order, t.name))
+        first = types[0] if types else None
+        features.append(
+            {
+                "type": "Feature",
+                "id": site.pk,
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [round(site.location.x, 6), round(site.location.y, 6)],
+                },
+                "properties": {
+                    "id": site.pk,
+                    "name": site.name,
+                    "url": site.get_absolute_url(),
+                    "types": [t.name for t in types],
+                    "code": first.code if first else "",
+                    "icon": first.icon if first else "•",
+                    "color": first.color if first else "#64748b",
+                    "status": site.operating_status,
+                    "review": site.review_state,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def site_detail(user, pk: int) -> Site:
+    """One visible site with everything the detail page shows, in a fixed number of queries.
+
+    Its links are those the user may see (links_visible_to): another area's draft at the
+    far end of a link stays hidden.
+    """
+    links = links_visible_to(user)
+    other_fields = ("id", "name", "kelurahan_id", "location", "operating_status", "review_state")
+    return (
+        sites_visible_to(user)
+        .select_related("kelurahan", "kelurahan__parent", "created_by", "updated_by")
+        .defer("kelurahan__boundary", "kelurahan__parent__boundary")
+        .prefetch_related(
+            Prefetch("types", queryset=ServiceType.objects.select_related("sector")),
+            Prefetch(
+                "checklist_answers",
+                queryset=ChecklistAnswer.objects.select_related("item", "item__service_type"),
+            ),
+            Prefetch(
+                "documents",
+                queryset=SiteDocument.objects.select_related("uploaded_by", "checklist_item"),
+            ),
+            Prefetch("changes", queryset=SiteChange.objects.select_related("user")),
+            Prefetch(
+                "links_as_a",
+                queryset=links.select_related("site_b").only(
+                    *[f"site_b__{f}" for f in other_fields],
+                    "id",
+                    "kind",
+                    "start_date",
+                    "end_date",
+                    "note",
+                    "evidence",
+                    "site_a_id",
+                    "site_b_id",
+                ),
+            ),
+            Prefetch(
+                "links_as_b",
+                queryset=links.select_related("site_a").only(
+                    *[f"site_a__{f}" for f in other_fields],
+                    "id",
+                    "kind",
+                    "start_date",
+                    "end_date",
+                    "note",
+                    "evidence",
+                    "site_a_id",
+                    "site_b_id",
+                ),
+            ),
+        )
+        .get(pk=pk)
+    )
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    link: SiteLink
+    other: Site
+    other_visible: bool
+
+    @property
+    def active(self) -> bool:
+        return self.link.end_date is None
+
+
+def site_link_rows(user, site: Site) -> list[LinkRow]:
+    """The site's links (prefetched by site_detail) with the other end, active first."""
+    pairs = [(link, link.site_b) for link in site.links_as_a.all()]
+    pairs += [(link, link.site_a) for link in site.links_as_b.all()]
+    other_ids = {other.pk for _, other in pairs}
+    visible = (
+        set(sites_visible_to(user).filter(pk__in=other_ids).values_list("pk", flat=True))
+        if other_ids
+        else set()
+    )
+    rows = [LinkRow(link, other, other.pk in visible) for link, other in pairs]
+    rows.sort(key=lambda r: (not r.active, -r.link.start_date.toordinal(), r.link.pk))
+    return rows
+
+
+def site_checklist(
+    site: Site,
+) -> list[tuple[ServiceType, list[tuple[ChecklistItem, ChecklistAnswer | None]]]]:
+    """Each type's checklist items with this site's answer (None when unanswered)."""
+    types = list(site.types.all())
+    items = ChecklistItem.objects.filter(service_type__in=types).order_by("service_type", "order")
+    answers = {a.item_id: a for a in site.checklist_answers.all()}
+    by_type: dict[int, list] = {t.pk: [] for t in types}
+    for item in items:
+        by_type[item.service_type_id].append((item, answers.get(item.pk)))
+    return [(t, by_type[t.pk]) for t in types if by_type[t.pk]]
+
+
+# ---- spatial helpers ----
+
+
+def haversine_m(a: Point, b: Point) -> float:
+    lon1, lat1, lon2, lat2 = map(math.radians, (a.x, a.y, b.x, b.y))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * _EARTH_RADIUS_M * math.asin(math.sqrt(h))
+
+
+def _bbox_around(point: Point, radius_m: float) -> Polygon:
+    # A box in degrees that surely holds the circle; exact distance is checked afterwards.
+    # (PtDistWithin on SpatiaLite takes metres for lon/lat, ST_DWithin on PostGIS degrees:
+    # a box compares the same on both.)
+    dlat = radius_m / 111_000 * 1.2
+    dlon = dlat / max(math.cos(math.radians(point.y)), 0.01)
+    return Polygon.from_bbox((point.x - dlon, point.y - dlat, point.x + dlon, point.y + dlat))
+
+
+def sites_near(
+    point: Point, radius_m: float, queryset: QuerySet[Site] | None = None
+) -> list[tuple[Site, float]]:
+    """Sites within radius_m metres of the point, nearest first, with their distance."""
+    qs = Site.objects.all() if queryset is None else queryset
+    box = _bbox_around(point, radius_m)
+    box.srid = 4326
+    rows = []
+    for site in qs.filter(location__intersects=box).prefetch_related(_types_prefetch()):
+        dist = haversine_m(point, site.location)
+        if dist <= radius_m:
+            rows.append((site, dist))
+    rows.sort(key=lambda r: (r[1], r[0].pk))
+    return rows
+
+
+def normalise_name(name: str) -> str:
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in name.casefold()).split())
+
+
+def names_similar(a: str, b: str) -> bool:
+    from difflib import SequenceMatcher
+
+    na, nb = normalise_name(a), normalise_name(b)
+    if not na or not nb:
+        return False
+    if na == nb or na in nb or nb in na:
+        return True
+    return SequenceMatcher(None, na, nb).ratio() >= 0.8
+
+
+def site_likely_duplicates(
+    *, name: str, type_ids, point: Point, exclude_pk: int | None = None
+) -> list[tuple[Site, float]]:
+    """Active sites sharing a type, with a similar name, within 100 m of the point."""
+    qs = Site.objects.exclude(operating_status=OperatingStatus.CLOSED).filter(
+        Exists(
+            Site.types.through.objects.filter(
+                site_id=OuterRef("pk"), servicetype_id__in=list(type_ids)
+            )
+        )
+    )
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return [
+        (s, d) for s, d in sites_near(point, DUPLICATE_RADIUS_M, qs) if names_similar(name, s.name)
+    ]
+
+
+def link_candidates(
+    user, site: Site, search: str = "", limit: int = 30
+) -> list[tuple[Site, float]]:
+    """Sites the user may link this one to, nearest first, optionally searched by name."""
+    qs = sites_visible_to(user).exclude(pk=site.pk).exclude(operating_status=OperatingStatus.CLOSED)
+    if search:
+        qs = qs.filter(name__icontains=search)
+    origin = site.location
+    # Nearest first without a backend-specific distance function: widen a box until it
+    # holds enough candidates, then sort by exact distance in Python.
+    for radius in (1_000, 5_000, 20_000):
+        near = sites_near(origin, radius, qs)
+        if len(near) >= limit:
+            return near[:limit]
+    rows = [
+        (s, haversine_m(origin, s.location))
+        for s in qs.only("pk", "name", "location", "kelurahan_id").prefetch_related(
+            _types_prefetch()
+        )[:2000]
+    ]
+    rows.sort(key=lambda r: (r[1], r[0].pk))
+    return rows[:limit]
+
+
+# ---- filter choices ----
+
+
+def region_choices_for(user) -> list[tuple[str, str]]:
+    """Kecamatan and kelurahan the user may filter by: their territory, or all for the province."""
+    levels = [Level.KECAMATAN, Level.KELURAHAN]
+    qs = Region.objects.filter(level__in=levels).only("code", "name", "level").order_by("code")
+    if not scoping.is_provincial(user):
+        codes = {g.region_code for g in scoping.grants_with(user, Right.SEE_PRIVATE)}
+        if not codes:
+            return []
+        q = Q(pk__in=[])
+        for code in codes:
+            q |= Q(code=code) | Q(code__startswith=code + ".")
+        qs = qs.filter(q)
+    choices = []
+    for region in qs:
+        if region.level == Level.KECAMATAN:
+            choices.append((region.code, f"Kec. {region.name}"))
+        else:
+            choices.append((region.code, f"\u2003{region.name}"))
+    return choices
+
+
+def stale_q(now=None) -> Q:
+    """Not verified for more than 12 months: verified long ago, or never and created long ago."""
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    return Q(verified_at__lt=cutoff) | Q(verified_at__isnull=True, created_at__lt=cutoff)

@@ -1,0 +1,532 @@
+"""Writing sites, documents and links. Every write leaves a SiteChange row and sends a signal.
+
+Functions take keyword arguments and check the user's right themselves, so a caller other
+than a view (an import, a task, the shell) cannot skip the check.
+"""
+
+from datetime import date
+
+from django.contrib.gis.geos import Point
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts import scoping
+from accounts.scoping import Right
+from regions.models import Region
+from regions.selectors import kelurahan_at
+
+from . import selectors, signals
+from .models import (
+    DOCUMENT_EXTENSIONS,
+    MAX_DOCUMENT_BYTES,
+    DocumentKind,
+    LinkKind,
+    OperatingStatus,
+    Site,
+    SiteChange,
+    SiteDocument,
+    SiteLink,
+)
+
+# Fields a site form edits, in the order the history and the stale-edit table show them.
+EDITABLE_FIELDS = ("name", "types", "location", "address", "contact", "operating_status")
+FIELD_LABELS = {
+    "name": gettext_lazy("Nama"),
+    "types": gettext_lazy("Jenis layanan"),
+    "location": gettext_lazy("Lokasi"),
+    "kelurahan": gettext_lazy("Kelurahan"),
+    "address": gettext_lazy("Alamat"),
+    "contact": gettext_lazy("Kontak"),
+    "operating_status": gettext_lazy("Status operasional"),
+    "review_state": gettext_lazy("Status verifikasi"),
+    "documents": gettext_lazy("Dokumen"),
+    "links": gettext_lazy("Keterhubungan"),
+}
+
+# Magic bytes per extension: the name alone says nothing about what a file holds.
+_SIGNATURES = {
+    "pdf": (b"%PDF-",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+}
+
+
+class StaleEdit(Exception):
+    """Someone saved the site after the form was opened; nothing was written.
+
+    `theirs` holds the current values and `yours` the submitted ones (display strings, by
+    field name), `differs` the fields where they disagree, `version` the current version.
+    """
+
+    def __init__(self, *, site: Site, theirs: dict, yours: dict):
+        self.site = site
+        self.version = site.version
+        self.theirs = theirs
+        self.yours = yours
+        self.differs = [f for f in theirs if theirs[f] != yours.get(f)]
+        super().__init__(_("Situs ini sudah diubah orang lain sejak formulir dibuka."))
+
+    def rows(self):
+        return [
+            (FIELD_LABELS.get(f, f), self.yours.get(f, ""), self.theirs[f]) for f in self.differs
+        ]
+
+
+class LikelyDuplicate(Exception):
+    """Sites that look like the one being saved; the user confirms to save anyway."""
+
+    def __init__(self, candidates):
+        self.candidates = candidates  # [(Site, distance in metres)], nearest first
+        super().__init__(
+            _("Kemungkinan situs ganda: %(names)s")
+            % {"names": ", ".join(s.name for s, _d in candidates)}
+        )
+
+
+# ---- display strings for history ----
+
+
+def _display(name: str, value) -> str:
+    if value is None:
+        return ""
+    if name == "types":
+        return ", ".join(sorted(t.name for t in value))
+    if name == "location":
+        return f"{value.y:.6f}, {value.x:.6f}"
+    if name == "operating_status":
+        return str(OperatingStatus(value).label) if value in OperatingStatus.values else value
+    if name == "kelurahan":
+        return value.name
+    return str(value)
+
+
+def _current(site: Site, name: str):
+    if name == "types":
+        return list(site.types.all())
+    return getattr(site, name)
+
+
+def _same(name: str, old, new) -> bool:
+    if name == "types":
+        return {t.pk for t in old} == {t.pk for t in new}
+    if name == "location":
+        return old is not None and new is not None and old.equals_exact(new, 1e-9)
+    return (old or "") == (new or "")
+
+
+def _record(site: Site, user, action: str, changes: dict, reason: str = "") -> SiteChange:
+    return SiteChange.objects.create(
+        site=site, user=user, action=action, changes=changes, reason=reason
+    )
+
+
+# ---- location and territory ----
+
+
+_LEVEL_WORDS = {
+    "provinsi": gettext_lazy("Provinsi"),
+    "kabkota": gettext_lazy("Kota"),
+    "kecamatan": gettext_lazy("Kecamatan"),
+    "kelurahan": gettext_lazy("Kelurahan"),
+}
+
+
+def _territory_label(user) -> str:
+    codes = scoping.territory_codes(user, Right.CHANGE)
+    regions = Region.objects.filter(code__in=codes).only("code", "name", "level")
+    return ", ".join(f"{_LEVEL_WORDS.get(r.level, '')} {r.name}".strip() for r in regions)
+
+
+def site_kelurahan_for(*, user, point: Point, sector_ids=()) -> Region:
+    """The kelurahan holding the point, when the user may keep sites there.
+
+    The error names the field ("Lokasi") and says what to do.
+    """
+    if not isinstance(point, Point) or not (-180 <= point.x <= 180 and -90 <= point.y <= 90):
+        raise ValidationError(
+            {"location": _("Lokasi: titik tidak sah. Klik peta atau isi lintang dan bujur.")}
+        )
+    kelurahan = kelurahan_at(point)
+    if kelurahan is None:
+        raise ValidationError(
+            {
+                "location": _(
+                    "Lokasi: titik berada di luar DKI Jakarta. "
+                    "Pilih titik di dalam kelurahan tempat situs berada."
+                )
+            }
+        )
+    if not scoping.may_change(user, region_code=kelurahan.code, sector_ids=sector_ids):
+        raise ValidationError(
+            {
+                "location": _(
+                    "Lokasi: titik berada di luar wilayah tugas Anda (Kelurahan %(name)s). "
+                    "Pilih titik di dalam wilayah tugas Anda: %(territory)s."
+                )
+                % {"name": kelurahan.name, "territory": _territory_label(user) or "-"}
+            }
+        )
+    return kelurahan
+
+
+def _check_duplicates(data: dict, point: Point, exclude_pk=None) -> None:
+    if data.get("confirm_duplicate"):
+        return
+    candidates = selectors.site_likely_duplicates(
+        name=data["name"],
+        type_ids=[t.pk for t in data["types"]],
+        point=point,
+        exclude_pk=exclude_pk,
+    )
+    if candidates:
+        raise LikelyDuplicate(candidates)
+
+
+# ---- sites ----
+
+
+def site_create(*, user, data: dict) -> Site:
+    """Create a site from cleaned form data (name, types, location, address, contact).
+
+    data["confirm_duplicate"] true saves even when a likely duplicate exists.
+    """
+    if not selectors.user_may_create_sites(user):
+        raise PermissionDenied(_("Anda tidak berhak menambah situs layanan."))
+    types = list(data["types"])
+    point = data["location"]
+    kelurahan = site_kelurahan_for(user=user, point=point, sector_ids={t.sector_id for t in types})
+    _check_duplicates(data, point)
+    with transaction.atomic():
+        site = Site.objects.create(
+            name=data["name"],
+            kelurahan=kelurahan,
+            location=point,
+            address=data.get("address", ""),
+            contact=data.get("contact", ""),
+            operating_status=data.get("operating_status") or OperatingStatus.OPEN,
+            created_by=user,
+            updated_by=user,
+        )
+        site.types.set(types)
+        changes = {
+            name: ["", _display(name, types if name == "types" else getattr(site, name))]
+            for name in EDITABLE_FIELDS
+        }
+        changes["kelurahan"] = ["", kelurahan.name]
+        _record(site, user, "created", changes)
+        signals.site_created.send(sender=Site, site=site, user=user)
+    return site
+
+
+def site_update(*, user, site: Site, data: dict, version: int) -> Site:
+    """Save the form's changes if nobody saved the site since `version`; else StaleEdit."""
+    if not selectors.site_may_change(user, site):
+        raise PermissionDenied(_("Anda tidak berhak mengubah situs ini."))
+    changed = {
+        name: (_current(site, name), data[name])
+        for name in EDITABLE_FIELDS
+        if name in data and not _same(name, _current(site, name), data[name])
+    }
+    if not changed:
+        return site
+    types = list(data.get("types", site.types.all()))
+    point = data.get("location", site.location)
+    values = {name: new for name, (_old, new) in changed.items() if name != "types"}
+    if "location" in changed:
+        kelurahan = site_kelurahan_for(
+            user=user, point=point, sector_ids={t.sector_id for t in types}
+        )
+        if kelurahan.code != site.kelurahan_id:
+            values["kelurahan"] = kelurahan
+            changed["kelurahan"] = (site.kelurahan, kelurahan)
+    if {"name", "types", "location"} & changed.keys():
+        _check_duplicates(
+            {**data, "name": data.get("name", site.name), "types": types}, point, site.pk
+        )
+    with transaction.atomic():
+        # The version check and the write are one statement: two officers saving at once
+        # cannot both pass it.
+        updated = Site.objects.filter(pk=site.pk, version=version).update(
+            **values,
+            version=F("version") + 1,
+            updated_by=user,
+            updated_at=timezone.now(),
+        )
+        if not updated:
+            current = (
+                Site.objects.select_related("kelurahan").prefetch_related("types").get(pk=site.pk)
+            )
+            raise StaleEdit(
+                site=current,
+                theirs={n: _display(n, _current(current, n)) for n in EDITABLE_FIELDS},
+                yours={n: _display(n, data[n]) for n in EDITABLE_FIELDS if n in data},
+            )
+        if "types" in changed:
+            site.types.set(types)
+        changes = {
+            name: [_display(name, old), _display(name, new)] for name, (old, new) in changed.items()
+        }
+        _record(site, user, "updated", changes, reason=data.get("reason", ""))
+        site.refresh_from_db()
+        signals.site_changed.send(sender=Site, site=site, user=user, fields=sorted(changes))
+    return site
+
+
+def site_close(*, user, site: Site, reason: str, version: int | None = None) -> Site:
+    """Mark the site closed. The row, its history, documents and links are kept."""
+    if not selectors.site_may_change(user, site):
+        raise PermissionDenied(_("Anda tidak berhak menutup situs ini."))
+    if site.operating_status == OperatingStatus.CLOSED:
+        raise ValidationError({"reason": _("Situs ini sudah tutup.")})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Alasan: tuliskan mengapa situs ini ditutup.")})
+    version = site.version if version is None else version
+    with transaction.atomic():
+        updated = Site.objects.filter(pk=site.pk, version=version).update(
+            operating_status=OperatingStatus.CLOSED,
+            version=F("version") + 1,
+            updated_by=user,
+            updated_at=timezone.now(),
+        )
+        if not updated:
+            current = (
+                Site.objects.select_related("kelurahan").prefetch_related("types").get(pk=site.pk)
+            )
+            theirs = {n: _display(n, _current(current, n)) for n in EDITABLE_FIELDS}
+            raise StaleEdit(
+                site=current,
+                theirs=theirs,
+                yours={**theirs, "operating_status": _display("operating_status", "closed")},
+            )
+        old = site.operating_status
+        _record(
+            site,
+            user,
+            "closed",
+            {
+                "operating_status": [
+                    _display("operating_status", old),
+                    _display("operating_status", "closed"),
+                ]
+            },
+            reason=reason,
+        )
+        site.refresh_from_db()
+        signals.site_changed.send(sender=Site, site=site, user=user, fields=["operating_status"])
+    return site
+
+
+# ---- documents ----
+
+
+def document_validate(upload, *, field_name: str = "file") -> str:
+    """Check size, extension and content of an upload; return the extension.
+
+    The content must match the extension (PDF, JPEG or PNG magic bytes): a renamed
+    executable or HTML page is refused.
+    """
+    label = _("Berkas")
+    if upload is None:
+        raise ValidationError({field_name: _("%(f)s: pilih berkas untuk diunggah.") % {"f": label}})
+    if upload.size > MAX_DOCUMENT_BYTES:
+        raise ValidationError(
+            {
+                field_name: _(
+                    "%(f)s: ukuran %(size)s MB melebihi batas %(max)s MB. "
+                    "Perkecil atau pindai ulang berkasnya."
+                )
+                % {
+                    "f": label,
+                    "size": formats.number_format(upload.size / 1024 / 1024, 1),
+                    "max": MAX_DOCUMENT_BYTES // (1024 * 1024),
+                }
+            }
+        )
+    name = upload.name or ""
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in DOCUMENT_EXTENSIONS:
+        raise ValidationError(
+            {
+                field_name: _(
+                    "%(f)s: jenis berkas .%(ext)s tidak diterima. Unggah PDF, JPG atau PNG."
+                )
+                % {"f": label, "ext": ext or "?"}
+            }
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not any(head.startswith(sig) for sig in _SIGNATURES[ext]):
+        raise ValidationError(
+            {
+                field_name: _(
+                    "%(f)s: isi berkas bukan %(kind)s yang sah walau namanya .%(ext)s. "
+                    "Unggah PDF, JPG atau PNG yang asli."
+                )
+                % {"f": label, "kind": "JPEG" if ext == "jpg" else ext.upper(), "ext": ext}
+            }
+        )
+    return ext
+
+
+def site_document_add(
+    *, user, site: Site, kind: str, title: str, file, checklist_item=None
+) -> SiteDocument:
+    if not selectors.site_may_change(user, site):
+        raise PermissionDenied(_("Anda tidak berhak menambah dokumen situs ini."))
+    if kind not in DocumentKind.values:
+        raise ValidationError({"kind": _("Jenis dokumen: pilih salah satu dari daftar.")})
+    if checklist_item is not None and checklist_item.service_type_id not in {
+        t.pk for t in site.types.all()
+    }:
+        raise ValidationError(
+            {"checklist_item": _("Butir daftar periksa: bukan milik jenis layanan situs ini.")}
+        )
+    document_validate(file)
+    with transaction.atomic():
+        doc = SiteDocument.objects.create(
+            site=site,
+            kind=kind,
+            title=title,
+            file=file,
+            checklist_item=checklist_item,
+            uploaded_by=user,
+        )
+        _record(
+            site,
+            user,
+            "document_added",
+            {"documents": ["", f"{title} ({DocumentKind(kind).label})"]},
+        )
+        signals.site_changed.send(sender=Site, site=site, user=user, fields=["documents"])
+    return doc
+
+
+# ---- links ----
+
+
+def _link_label(link_kind: str, other: Site) -> str:
+    return f"{LinkKind(link_kind).label}: {other.name}"
+
+
+def link_create(
+    *,
+    user,
+    site_a: Site,
+    site_b: Site,
+    kind: str,
+    start_date: date | None = None,
+    note: str = "",
+    evidence=None,
+) -> SiteLink:
+    """Link two sites. The pair is stored ordered (site_a < site_b) so it is one row."""
+    if site_a.pk == site_b.pk:
+        raise ValidationError({"other": _("Situs lain: pilih situs yang berbeda.")})
+    if site_a.pk > site_b.pk:
+        site_a, site_b = site_b, site_a
+    visible = selectors.sites_visible_to(user).filter(pk__in=[site_a.pk, site_b.pk]).count()
+    if visible != 2:
+        raise PermissionDenied(_("Situs ini tidak terlihat oleh Anda."))
+    if not (selectors.site_may_change(user, site_a) or selectors.site_may_change(user, site_b)):
+        raise PermissionDenied(
+            _("Salah satu ujung keterhubungan harus situs di wilayah tugas Anda.")
+        )
+    if kind not in LinkKind.values:
+        raise ValidationError({"kind": _("Jenis keterhubungan: pilih salah satu dari daftar.")})
+    for s in (site_a, site_b):
+        if s.operating_status == OperatingStatus.CLOSED:
+            raise ValidationError(
+                {
+                    "other": _("Situs %(name)s sudah tutup dan tidak bisa dihubungkan.")
+                    % {"name": s.name}
+                }
+            )
+    start_date = start_date or timezone.localdate()
+    if evidence:
+        document_validate(evidence, field_name="evidence")
+    duplicate_error = ValidationError(
+        {
+            "kind": _(
+                "Jenis keterhubungan: %(a)s dan %(b)s sudah terhubung sebagai %(kind)s. "
+                "Akhiri keterhubungan itu dulu atau pilih jenis lain."
+            )
+            % {"a": site_a.name, "b": site_b.name, "kind": LinkKind(kind).label}
+        }
+    )
+    active = SiteLink.objects.filter(site_a=site_a, site_b=site_b, kind=kind, end_date__isnull=True)
+    if active.exists():
+        raise duplicate_error
+    try:
+        with transaction.atomic():
+            link = SiteLink.objects.create(
+                site_a=site_a,
+                site_b=site_b,
+                kind=kind,
+                start_date=start_date,
+                note=note,
+                evidence=evidence or "",
+                created_by=user,
+            )
+            _record(site_a, user, "link_created", {"links": ["", _link_label(kind, site_b)]})
+            _record(site_b, user, "link_created", {"links": ["", _link_label(kind, site_a)]})
+            signals.link_changed.send(sender=SiteLink, link=link, user=user)
+    except IntegrityError as exc:
+        # Someone made the same link between the check and the insert: the constraint holds.
+        raise duplicate_error from exc
+    return link
+
+
+def link_end(*, user, link: SiteLink, end_date: date | None = None, reason: str = "") -> SiteLink:
+    """End an active link. The row stays, with its end date, as history."""
+    if not selectors.link_may_change(user, link):
+        raise PermissionDenied(_("Anda tidak berhak mengakhiri keterhubungan ini."))
+    if link.end_date is not None:
+        raise ValidationError({"end_date": _("Keterhubungan ini sudah berakhir.")})
+    end_date = end_date or timezone.localdate()
+    if end_date < link.start_date:
+        raise ValidationError(
+            {
+                "end_date": _("Tanggal berakhir: tidak boleh sebelum tanggal mulai %(start)s.")
+                % {"start": formats.date_format(link.start_date)}
+            }
+        )
+    with transaction.atomic():
+        updated = SiteLink.objects.filter(pk=link.pk, end_date__isnull=True).update(
+            end_date=end_date
+        )
+        if not updated:
+            raise ValidationError({"end_date": _("Keterhubungan ini sudah berakhir.")})
+        link.end_date = end_date
+        ended = formats.date_format(end_date)
+        _record(
+            link.site_a,
+            user,
+            "link_ended",
+            {"links": [_link_label(link.kind, link.site_b), _("berakhir %(d)s") % {"d": ended}]},
+            reason=reason,
+        )
+        _record(
+            link.site_b,
+            user,
+            "link_ended",
+            {"links": [_link_label(link.kind, link.site_a), _("berakhir %(d)s") % {"d": ended}]},
+            reason=reason,
+        )
+        signals.link_changed.send(sender=SiteLink, link=link, user=user)
+    return link
+
+
+ACTION_LABELS = {
+    "created": gettext_lazy("Dibuat"),
+    "updated": gettext_lazy("Diubah"),
+    "closed": gettext_lazy("Ditutup"),
+    "document_added": gettext_lazy("Dokumen ditambahkan"),
+    "link_created": gettext_lazy("Dihubungkan"),
+    "link_ended": gettext_lazy("Keterhubungan diakhiri"),
+}

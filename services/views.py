@@ -1,0 +1,317 @@
+"""Site registry pages. Each view starts with the access check: objects come only through the
+scoped selectors (out of scope: 404), and changing needs the CHANGE right (else 403)."""
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import selectors, services
+from .filters import SiteFilter
+from .forms import LinkEndForm, LinkForm, SiteCloseForm, SiteDocumentForm, SiteForm
+from .models import Site
+
+PAGE_SIZE = 50
+
+
+def _filtered(request):
+    site_filter = SiteFilter(
+        request.GET or None, selectors.sites_visible_to(request.user), request=request
+    )
+    # An invalid filter value (an out-of-scope region code) shows the form error, no rows.
+    valid = not site_filter.is_bound or site_filter.is_valid()
+    qs = site_filter.qs if valid else Site.objects.none()
+    return site_filter, qs
+
+
+def _site_or_404(request, pk):
+    return get_object_or_404(
+        selectors.sites_visible_to(request.user).prefetch_related("types"), pk=pk
+    )
+
+
+def _changeable_site(request, pk):
+    site = _site_or_404(request, pk)
+    if not selectors.site_may_change(request.user, site):
+        raise PermissionDenied(_("Anda tidak berhak mengubah situs ini."))
+    return site
+
+
+@require_GET
+def site_list(request):
+    site_filter, qs = _filtered(request)
+    page = Paginator(selectors.site_list(qs), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "services/site_list.html",
+        {
+            "filter": site_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "may_create": selectors.user_may_create_sites(request.user),
+        },
+    )
+
+
+@require_GET
+def site_map(request):
+    site_filter, _qs = _filtered(request)
+    return render(
+        request,
+        "services/site_map.html",
+        {
+            "filter": site_filter,
+            "query": request.GET.urlencode(),
+            "may_create": selectors.user_may_create_sites(request.user),
+        },
+    )
+
+
+@require_GET
+def site_map_data(request):
+    _site_filter, qs = _filtered(request)
+    body = json.dumps(selectors.site_map_features(qs), ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/geo+json")
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@require_GET
+def site_detail(request, pk):
+    try:
+        site = selectors.site_detail(request.user, pk)
+    except Site.DoesNotExist as exc:
+        raise Http404 from exc
+    may_change = selectors.site_may_change(request.user, site)
+    link_rows = selectors.site_link_rows(request.user, site)
+    link_points = [
+        {
+            "lat": row.other.location.y,
+            "lon": row.other.location.x,
+            "name": row.other.name,
+            "kind": row.link.get_kind_display(),
+            "url": row.other.get_absolute_url() if row.other_visible else "",
+        }
+        for row in link_rows
+        if row.active
+    ]
+    return render(
+        request,
+        "services/site_detail.html",
+        {
+            "site": site,
+            "may_change": may_change,
+            "link_rows": link_rows,
+            "link_points": link_points,
+            "checklist": selectors.site_checklist(site),
+            "changes": _history_rows(site),
+            "close_form": SiteCloseForm(initial={"version": site.version}) if may_change else None,
+        },
+    )
+
+
+def _history_rows(site):
+    rows = []
+    for change in site.changes.all():
+        fields = [
+            (services.FIELD_LABELS.get(name, name), *(pair + ["", ""])[:2])
+            for name, pair in (change.changes or {}).items()
+        ]
+        rows.append(
+            {
+                "change": change,
+                "action": services.ACTION_LABELS.get(change.action, change.action),
+                "fields": fields,
+            }
+        )
+    return rows
+
+
+def _show_validation_error(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@require_http_methods(["GET", "POST"])
+def site_create(request):
+    if not selectors.user_may_create_sites(request.user):
+        raise PermissionDenied(_("Anda tidak berhak menambah situs layanan."))
+    form = SiteForm(request.POST or None)
+    duplicates = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            site = services.site_create(user=request.user, data=form.service_data())
+        except ValidationError as exc:
+            _show_validation_error(form, exc)
+        except services.LikelyDuplicate as exc:
+            duplicates = exc.candidates
+        else:
+            messages.success(request, _("Situs %(name)s disimpan.") % {"name": site.name})
+            return redirect(site)
+    return render(
+        request,
+        "services/site_form.html",
+        {"form": form, "site": None, "duplicates": duplicates},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def site_edit(request, pk):
+    site = _changeable_site(request, pk)
+    data = request.POST.copy() if request.method == "POST" else None
+    form = SiteForm(data, site=site)
+    duplicates = stale = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            site = services.site_update(
+                user=request.user,
+                site=site,
+                data=form.service_data(),
+                version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            _show_validation_error(form, exc)
+        except services.LikelyDuplicate as exc:
+            duplicates = exc.candidates
+        except services.StaleEdit as exc:
+            stale = exc
+            # The form keeps the user's values; saving again now knowingly replaces theirs.
+            data["version"] = str(exc.version)
+            form = SiteForm(data, site=exc.site)
+            form.is_valid()
+        else:
+            messages.success(request, _("Perubahan situs %(name)s disimpan.") % {"name": site.name})
+            return redirect(site)
+    return render(
+        request,
+        "services/site_form.html",
+        {"form": form, "site": site, "duplicates": duplicates, "stale": stale},
+    )
+
+
+@require_POST
+def site_close(request, pk):
+    site = _changeable_site(request, pk)
+    form = SiteCloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.site_close(
+                user=request.user,
+                site=site,
+                reason=form.cleaned_data["reason"],
+                version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            for errors in getattr(exc, "message_dict", {"": exc.messages}).values():
+                for error in errors:
+                    messages.error(request, error)
+        except services.StaleEdit:
+            messages.error(
+                request,
+                _("Situs ini sudah diubah orang lain. Periksa datanya lalu tutup lagi bila perlu."),
+            )
+        else:
+            messages.success(request, _("Situs %(name)s ditutup.") % {"name": site.name})
+    else:
+        messages.error(request, _("Alasan penutupan: tuliskan mengapa situs ini ditutup."))
+    return redirect(site)
+
+
+@require_http_methods(["GET", "POST"])
+def site_document_add(request, pk):
+    site = _changeable_site(request, pk)
+    form = SiteDocumentForm(request.POST or None, request.FILES or None, site=site)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.site_document_add(
+                user=request.user,
+                site=site,
+                kind=form.cleaned_data["kind"],
+                title=form.cleaned_data["title"],
+                file=form.cleaned_data["file"],
+                checklist_item=form.cleaned_data["checklist_item"],
+            )
+        except ValidationError as exc:
+            _show_validation_error(form, exc)
+        else:
+            messages.success(request, _("Dokumen disimpan."))
+            return redirect(site)
+    return render(request, "services/document_form.html", {"form": form, "site": site})
+
+
+@require_http_methods(["GET", "POST"])
+def link_create(request, pk):
+    site = _changeable_site(request, pk)
+    search = request.GET.get("cari", "").strip()[:100]
+    form = LinkForm(
+        request.POST or None,
+        request.FILES or None,
+        candidates_qs=selectors.sites_visible_to(request.user).exclude(pk=site.pk),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.link_create(
+                user=request.user,
+                site_a=site,
+                site_b=form.cleaned_data["other"],
+                kind=form.cleaned_data["kind"],
+                start_date=form.cleaned_data["start_date"],
+                note=form.cleaned_data["note"],
+                evidence=form.cleaned_data["evidence"],
+            )
+        except ValidationError as exc:
+            _show_validation_error(form, exc)
+        else:
+            messages.success(request, _("Keterhubungan disimpan."))
+            return redirect(site)
+    candidates = selectors.link_candidates(request.user, site, search)
+    chosen = form["other"].value() if form.is_bound else None
+    return render(
+        request,
+        "services/link_form.html",
+        {
+            "form": form,
+            "site": site,
+            "candidates": candidates,
+            "search": search,
+            "chosen": str(chosen or ""),
+        },
+    )
+
+
+@require_POST
+def link_end(request, pk):
+    link = get_object_or_404(
+        selectors.links_visible_to(request.user).select_related("site_a", "site_b"), pk=pk
+    )
+    if not selectors.link_may_change(request.user, link):
+        raise PermissionDenied(_("Anda tidak berhak mengakhiri keterhubungan ini."))
+    back = link.site_a if selectors.site_may_change(request.user, link.site_a) else link.site_b
+    form = LinkEndForm(request.POST)
+    if form.is_valid():
+        try:
+            services.link_end(
+                user=request.user,
+                link=link,
+                end_date=form.cleaned_data["end_date"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            for errors in exc.message_dict.values():
+                for error in errors:
+                    messages.error(request, error)
+        else:
+            messages.success(request, _("Keterhubungan diakhiri."))
+    else:
+        messages.error(request, _("Tanggal berakhir: isi tanggal yang sah."))
+    return redirect(back)
