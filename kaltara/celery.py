@@ -9,3 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaltara.settings")
 app = Celery("kaltara")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The beat schedule lives in code (nightly recompute, pending sweep, monthly snapshot).
+from scoring.schedule import CELERY_BEAT_SCHEDULE  # noqa: E402
+
+app.conf.beat_schedule = CELERY_BEAT_SCHEDULE
