@@ -67,3 +67,6 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kawasan", "site"], name="membership_unique")
         ]
+
+    def __str__(self):
+        return f"{self.kawasan_id}:{self.site_id}"

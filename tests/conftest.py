@@ -28,6 +28,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("load_regions", str(settings.KALTARA_DATA_DIR), verbosity=0)
 
 
+@pytest.fixture(scope="module")
+def imported(django_db_setup, django_db_blocker):
+    """The real sites of Jakarta and their base kawasan, for the tests of one module."""
+    from tests.realdata import real_sites_import, real_sites_remove
+
+    with django_db_blocker.unblock():
+        files = real_sites_import()
+    yield files
+    with django_db_blocker.unblock():
+        real_sites_remove()
+
+
 def make_user(username, role=None, region=None, sector_code=None):
     user = User.objects.create_user(username=username, password="pw-" + username)
     if role:

@@ -58,7 +58,7 @@ def test_seed_demo_refuses_production_settings(settings):
 
 
 @pytest.mark.django_db
-def test_seed_demo_creates_a_login_for_every_role(client):
+def test_seed_demo_creates_a_login_for_every_role(client, imported):
     call_command("seed_demo")
     call_command("seed_demo")  # idempotent
     from accounts.models import Assignment, User
@@ -68,3 +68,7 @@ def test_seed_demo_creates_a_login_for_every_role(client):
     assert Assignment.objects.filter(user__username="lurah.rawabunga",
                                      region_id="31.75.03.1004").count() == 1
     assert client.login(username="sudinkes.jaktim", password="kaltara-demo")
+    from kawasan.models import Kawasan
+
+    demo = Kawasan.objects.get(is_demo=True, region_id="31.75.03.1004")
+    assert demo.hub.name == "RPTRA Citra Permata"

@@ -11,21 +11,10 @@ from services.importing import SOURCE_RPTRA
 from services.models import OperatingStatus, ServiceType, Site
 from services.signals import site_created
 
-# The import helpers live with the import tests; a conftest is not importable by name otherwise.
-from tests.services.conftest import real_sites_import, real_sites_remove
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("imported")]
 
 RAWA_BUNGA = "31.75.03.1004"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def imported(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        files = real_sites_import()
-    yield files
-    with django_db_blocker.unblock():
-        real_sites_remove()
 
 
 def _new_site(kelurahan, type_code, dx=0.0, status=OperatingStatus.OPEN):

@@ -10,21 +10,10 @@ from services.importing import SOURCE_PUSKESMAS, SOURCE_RPTRA
 from services.models import Site, SiteLink
 from services.signals import link_changed
 
-# The import helpers live with the import tests; a conftest is not importable by name otherwise.
-from tests.services.conftest import real_sites_import, real_sites_remove
 
 pytestmark = pytest.mark.django_db
 
 RAWA_BUNGA = "31.75.03.1004"
-
-
-@pytest.fixture(scope="module")
-def imported(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        files = real_sites_import()
-    yield files
-    with django_db_blocker.unblock():
-        real_sites_remove()
 
 
 def test_it_builds_the_demo_kawasan_on_real_sites(imported):

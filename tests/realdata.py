@@ -1,11 +1,11 @@
-"""The real-data site import, run once per test module that asks for it.
+"""The real-data site import for tests, run once per module that asks for it (fixture
+`imported` in tests/conftest.py).
 
 It commits outside the per-test transactions (so each test sees the imported sites and
 rolls back only its own changes) and removes what it made when the module ends, so other
 modules start from an empty site table.
 """
 
-import pytest
 from django.conf import settings
 from django.db import transaction
 
@@ -30,16 +30,13 @@ def real_sites_import():
 
 
 def real_sites_remove():
+    """Remove everything a module built on the import (kawasan, sites, scores, users' work)."""
+    from scoring.models import KawasanScore, RecomputeRequest, ScoreRun, ScoreSnapshot
+
     with transaction.atomic():
-        Kawasan.objects.filter(is_base=True).delete()
-        Site.objects.filter(source__in=IMPORT_SOURCES).delete()
-
-
-@pytest.fixture(scope="module")
-def imported(django_db_setup, django_db_blocker):
-    """{file name: FileImport} of one real import, shared by the module's tests."""
-    with django_db_blocker.unblock():
-        files = real_sites_import()
-    yield files
-    with django_db_blocker.unblock():
-        real_sites_remove()
+        KawasanScore.objects.all().delete()
+        ScoreSnapshot.objects.all().delete()
+        RecomputeRequest.objects.all().delete()
+        ScoreRun.objects.all().delete()
+        Kawasan.objects.all().delete()
+        Site.objects.all().delete()
