@@ -17,8 +17,7 @@ MAX_GEOJSON_CHARS = 2000
 
 class SiteMapWidget(LeafletWidget):
     geom_type = "POINT"
-    # A phone-sized map; the lat/lon inputs beside it are kept in step by site_form.js.
-    settings_overrides = {"DEFAULT_ZOOM": 12}
+    # The lat/lon inputs beside the map are kept in step with it by site_form.js.
 
     def deserialize(self, value):
         # Re-displaying a submitted form: parse like the field does, never with GDAL.

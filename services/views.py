@@ -8,8 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import scoping
 
 from . import selectors, services
 from .filters import SiteFilter
@@ -68,6 +71,8 @@ def site_map(request):
         "services/site_map.html",
         {
             "filter": site_filter,
+            "territory_urls": _territory_urls(request.user, scoping.Right.SEE_PRIVATE)
+            or [reverse("regions:boundary", args=["31"])],
             "query": request.GET.urlencode(),
             "may_create": selectors.user_may_create_sites(request.user),
         },
@@ -134,6 +139,12 @@ def _history_rows(site):
     return rows
 
 
+def _territory_urls(user, right=scoping.Right.CHANGE):
+    # Outlines of the user's territory on a map: orientation even without base tiles.
+    codes = sorted({g.region_code for g in scoping.grants_with(user, right)})
+    return [reverse("regions:boundary", args=[code]) for code in codes]
+
+
 def _show_validation_error(form, exc: ValidationError):
     if hasattr(exc, "error_dict"):
         for name, errors in exc.error_dict.items():
@@ -161,7 +172,12 @@ def site_create(request):
     return render(
         request,
         "services/site_form.html",
-        {"form": form, "site": None, "duplicates": duplicates},
+        {
+            "form": form,
+            "site": None,
+            "duplicates": duplicates,
+            "territory_urls": _territory_urls(request.user),
+        },
     )
 
 
@@ -195,7 +211,13 @@ def site_edit(request, pk):
     return render(
         request,
         "services/site_form.html",
-        {"form": form, "site": site, "duplicates": duplicates, "stale": stale},
+        {
+            "form": form,
+            "site": site,
+            "duplicates": duplicates,
+            "stale": stale,
+            "territory_urls": _territory_urls(request.user),
+        },
     )
 
 

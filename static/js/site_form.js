@@ -28,24 +28,22 @@
     if (!field) { return; }
     field.onCreated({ layer: L.marker(latlng) });
     fillInputs(latlng.lat, latlng.lng);
-    if (pan && map) { map.setView(latlng, Math.max(map.getZoom(), 16)); }
+    if (pan && map) { map.setView(latlng, Math.max(map.getZoom(), 16), { animate: false }); }
   }
 
   window.addEventListener("map:init", function (e) {
     map = e.detail.map;
-    var tiles = window.KALTARA_TILES || {};
-    if (!tiles.url) {
-      // No base map: keep the map usable with the region outlines missing but markers shown.
-      map.getContainer().style.background = "#e5e7eb";
-    }
+    var placed = false;
     map.on("map:loadfield", function (me) {
       field = me.field;
       var c = fromRaw();
       if (c) {
+        placed = true;
         fillInputs(c[1], c[0]);
-      } else {
-        map.setView([-6.2, 106.85], 11);
       }
+    });
+    drawTerritory(map, function (bounds) {
+      if (!placed && bounds.isValid()) { map.fitBounds(bounds, { animate: false }); }
     });
     map.on("click", function (ev) { place(ev.latlng, false); });
     map.on("draw:created draw:edited", function () {
@@ -53,6 +51,33 @@
       if (c) { fillInputs(c[1], c[0]); }
     });
   });
+
+  // The user's territory outlines: where a point may go, visible without a base map.
+  function drawTerritory(target, done) {
+    var urlsEl = document.getElementById("site-territory-urls");
+    var urls = urlsEl ? JSON.parse(urlsEl.textContent) : [];
+    var group = L.featureGroup().addTo(target);
+    var pending = urls.length;
+    urls.forEach(function (url) {
+      fetch(url, { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (fc) {
+          L.geoJSON(fc, {
+            interactive: false,
+            style: function (f) {
+              return f.properties.role === "self"
+                ? { color: "#b91c1c", weight: 3, fill: false }
+                : { color: "#1d4ed8", weight: 1, fillOpacity: 0.05 };
+            }
+          }).addTo(group);
+        })
+        .catch(function () { /* the map still works without outlines */ })
+        .then(function () {
+          pending -= 1;
+          if (pending === 0) { done(group.getBounds()); }
+        });
+    });
+  }
 
   function fromInputs() {
     var lat = parseFloat(latInput.value);

@@ -42,11 +42,35 @@
       escapeHtml((props.types || []).join(", "));
   }
 
+  // Region outlines for orientation (the user's territory, or the province): thin lines
+  // under the markers that never catch a click.
+  function drawOutlines(target) {
+    var urlsEl = document.getElementById("site-territory-urls");
+    var urls = urlsEl ? JSON.parse(urlsEl.textContent) : [];
+    urls.forEach(function (url) {
+      fetch(url, { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (fc) {
+          L.geoJSON(fc, {
+            interactive: false,
+            style: function (f) {
+              return f.properties.role === "self"
+                ? { color: "#475569", weight: 2, fill: false }
+                : { color: "#94a3b8", weight: 1, fill: false };
+            }
+          }).addTo(target);
+        })
+        .catch(function () { /* markers alone still work */ });
+    });
+  }
+
   var listEl = document.getElementById("site-map");
   if (listEl) {
-    var map = L.map(listEl, { zoomSnap: 0.5 });
+    // maxZoom is set here because clustering needs it and there may be no tile layer to give it.
+    var map = L.map(listEl, { zoomSnap: 0.5, maxZoom: 19 });
     addTiles(map);
     map.setView([-6.2, 106.85], 11);
+    drawOutlines(map);
     var group = L.markerClusterGroup ? L.markerClusterGroup({ maxClusterRadius: 50 }) : L.featureGroup();
     group.addTo(map);
     fetch(listEl.dataset.url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
@@ -61,7 +85,7 @@
         var count = document.getElementById("site-map-count");
         if (count) { count.textContent = fc.features.length ? fc.features.length + " situs" : listEl.dataset.empty; }
         if (layers.length) {
-          map.fitBounds(group.getBounds(), { maxZoom: 16, padding: [20, 20] });
+          map.fitBounds(group.getBounds(), { maxZoom: 16, padding: [20, 20], animate: false });
         }
         listEl.dataset.loaded = String(fc.features.length);
       });
@@ -70,7 +94,7 @@
   var detailEl = document.getElementById("site-detail-map");
   if (detailEl) {
     var here = [parseFloat(detailEl.dataset.lat), parseFloat(detailEl.dataset.lon)];
-    var dmap = L.map(detailEl, { zoomSnap: 0.5 });
+    var dmap = L.map(detailEl, { zoomSnap: 0.5, maxZoom: 19 });
     addTiles(dmap);
     dmap.setView(here, 16);
     L.marker(here, {
@@ -88,7 +112,7 @@
         .bindPopup(label + "<br>" + escapeHtml(p.kind)).addTo(dmap);
       bounds.extend(there);
     });
-    if (points.length) { dmap.fitBounds(bounds, { maxZoom: 16, padding: [20, 20] }); }
+    if (points.length) { dmap.fitBounds(bounds, { maxZoom: 16, padding: [20, 20], animate: false }); }
     detailEl.dataset.loaded = String(points.length + 1);
   }
 }());
