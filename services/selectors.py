@@ -301,6 +301,11 @@ def names_similar(a: str, b: str) -> bool:
     na, nb = normalise_name(a), normalise_name(b)
     if not na or not nb:
         return False
+    # "SDN Rawa Bunga 01" and "SDN Rawa Bunga 02" often share a campus yet are two schools.
+    numbers_a = [t for t in na.split() if t.isdigit()]
+    numbers_b = [t for t in nb.split() if t.isdigit()]
+    if numbers_a and numbers_b and [int(n) for n in numbers_a] != [int(n) for n in numbers_b]:
+        return False
     if na == nb or na in nb or nb in na:
         return True
     return SequenceMatcher(None, na, nb).ratio() >= 0.8

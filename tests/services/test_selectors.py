@@ -138,3 +138,18 @@ def test_it_scopes_region_choices(lurah, sudinkes, nobody):
     codes = [c for c, _ in selectors.region_choices_for(sudinkes)]
     assert codes and all(c.startswith("31.75.") for c in codes)
     assert selectors.region_choices_for(nobody) == []
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "similar"),
+    [
+        ("Posyandu Melati", "POSYANDU MELATI", True),
+        ("Puskesmas Kel. Rawa Bunga", "Puskesmas Kelurahan Rawa Bunga", True),
+        ("SDN Rawa Bunga 01 Pagi", "SDN Rawa Bunga 1 Pagi", True),
+        ("SDN Rawa Bunga 01 Pagi", "SDN Rawa Bunga 02 Pagi", False),
+        ("Posyandu Melati", "Posyandu Mawar", False),
+        ("RPTRA Citra Permata", "Puskesmas Rawa Bunga", False),
+    ],
+)
+def test_it_compares_names_for_duplicates(a, b, similar):
+    assert selectors.names_similar(a, b) is similar
