@@ -1,15 +1,316 @@
-from django.shortcuts import redirect, render
+"""Pages that compose several apps: the home dashboards, rankings, maps, exports, reports.
+
+Every view starts with its access check: an area or kawasan outside all of the user's
+grants is 404, one inside without the territorial right is 403; provincial pages need a
+provincial grant (403 otherwise). The reads are in kaltara.dashboards and kaltara.rankings.
+"""
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import scoping
-from accounts.models import Role
-from regions.models import Region
+from kawasan.models import Kawasan
+from regions.models import Level, Region
+from scoring.selectors import policy_active
+from services.filters import SiteFilter
+
+from . import dashboards, exports, rankings
+from .models import Export, ExportFormat, ExportKind
+
+AREA_LEVELS = (Level.KELURAHAN, Level.KECAMATAN)
 
 
+@login_not_required
+@require_GET
+def healthz(request):
+    # No session, no database: the baseline the load test compares the dashboards with.
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
 def home(request):
-    """The landing page: a user's own regions first, then the province."""
-    grants = scoping.grants_for(request.user)
-    codes = sorted({g.region_code for g in grants if g.role != Role.ADMIN})
+    """Each role's own dashboard: province, territory (lurah, camat), or sector (suku dinas)."""
+    user = request.user
+    if scoping.is_provincial(user):
+        return _province(request)
+    codes = dashboards.territory_codes(user)
     if len(codes) == 1:
-        return redirect("regions:detail", code=codes[0])
-    regions = Region.objects.filter(code__in=codes).only("code", "name", "level")
-    return render(request, "home.html", {"regions": regions})
+        region = get_object_or_404(_area_regions(), code=codes[0])
+        return _area(request, region)
+    if codes:
+        regions = _area_regions().filter(code__in=codes)
+        return render(request, "dashboard/choose.html", {"regions": regions})
+    if dashboards.sector_grants(user):
+        return _sector(request)
+    return render(request, "home.html", {"regions": []})
+
+
+# --- territorial dashboard --------------------------------------------------------------
+
+
+def _area_regions():
+    return Region.objects.filter(level__in=AREA_LEVELS).only("code", "name", "level", "parent_id")
+
+
+def _area_region(request, code) -> Region:
+    # Out of every grant: the area does not exist for the user. In reach of a sector grant
+    # only (suku dinas): no right to the territorial view.
+    if not dashboards.region_in_reach(request.user, code):
+        raise Http404
+    region = get_object_or_404(_area_regions(), code=code)
+    if not dashboards.region_territorial(request.user, code):
+        raise PermissionDenied
+    return region
+
+
+@require_GET
+def dashboard_area(request, code):
+    region = _area_region(request, code)
+    return _area(request, region)
+
+
+def _area(request, region: Region):
+    kawasan_pk = request.GET.get("kawasan", "")
+    if kawasan_pk and not kawasan_pk.isdigit():
+        raise Http404
+    try:
+        dash = dashboards.area_dashboard(
+            request.user, region, kawasan_pk=int(kawasan_pk) if kawasan_pk else None
+        )
+    except Kawasan.DoesNotExist:
+        raise Http404 from None
+    ctx = {
+        "dash": dash,
+        "region": region,
+        "report": dash.selected,
+        "may_change": scoping.may_change(request.user, region_code=region.code),
+    }
+    return render(request, "dashboard/area.html", ctx)
+
+
+# --- suku dinas dashboard ----------------------------------------------------------------
+
+
+@require_GET
+def dashboard_sector(request):
+    if not dashboards.sector_grants(request.user):
+        raise PermissionDenied
+    return _sector(request)
+
+
+def _sector(request):
+    ctx = {
+        "panels": dashboards.sector_dashboard(request.user),
+        "queue_url": dashboards.review_queue_url(),
+        "overdue_days": dashboards.review_overdue_days(),
+    }
+    return render(request, "dashboard/sector.html", ctx)
+
+
+# --- provincial view ---------------------------------------------------------------------
+
+
+def _require_provincial(request) -> None:
+    if not scoping.is_provincial(request.user):
+        raise PermissionDenied
+
+
+@require_GET
+def province(request):
+    _require_provincial(request)
+    return _province(request)
+
+
+def _province(request):
+    policy = policy_active().as_policy()
+    ctx = {
+        "overview": dashboards.province_overview(policy=policy),
+        "legend": rankings.legend(),
+        "levels": rankings.LEVEL_LABELS,
+    }
+    return render(request, "rankings/province.html", ctx)
+
+
+def _level_key(request) -> str:
+    level = request.GET.get("tingkat", "kelurahan")
+    return level if level in rankings.LEVELS else "kelurahan"
+
+
+@require_GET
+def ranking_list(request):
+    _require_provincial(request)
+    level = _level_key(request)
+    filterset, rows = rankings.ranking_rows(level, request.GET)
+    query = request.GET.copy()
+    query.pop("urut", None)
+    ctx = {
+        "level": level,
+        "level_label": rankings.LEVEL_LABELS[level],
+        "levels": rankings.LEVEL_LABELS,
+        "filter": filterset,
+        "rows": [(r, rankings.region_url(r), rankings.confidence_mark(r.confidence)) for r in rows],
+        "confidence_labels": rankings.CONFIDENCE_LABELS,
+        "sort": request.GET.get("urut") or "peringkat",
+        "query_without_sort": query.urlencode(),
+        "export_query": request.GET.urlencode(),
+    }
+    return render(request, "rankings/list.html", ctx)
+
+
+@require_GET
+def choropleth(request):
+    _require_provincial(request)
+    level = request.GET.get("tingkat", "kelurahan")
+    ctx = {
+        "level": level if level in ("kelurahan", "kecamatan", "kota") else "kelurahan",
+        "levels": rankings.LEVEL_LABELS,
+        "legend": rankings.legend(),
+    }
+    return render(request, "rankings/map.html", ctx)
+
+
+@require_GET
+def choropleth_data(request):
+    _require_provincial(request)
+    detail = request.GET.get("detail", "0")
+    detail = int(detail) if detail in ("0", "1") else 0
+    body = rankings.choropleth_geojson(rankings.LEVELS[_level_key(request)], detail=detail)
+    response = HttpResponse(body, content_type=exports.GEOJSON_CONTENT_TYPE)
+    # Scores change with every recompute: a browser may keep it for a few minutes.
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+# --- exports -----------------------------------------------------------------------------
+
+
+def _download(body: bytes | str, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+def export_rankings(request, fmt):
+    _require_provincial(request)
+    if fmt not in exports.FORMATS_BY_KIND[ExportKind.RANKINGS]:
+        raise Http404
+    params = exports.clean_params(ExportKind.RANKINGS, request.GET)
+    table = exports.ranking_table(params)
+    return _download(
+        exports.table_bytes(table, fmt),
+        exports.export_filename(ExportKind.RANKINGS, fmt, params),
+        exports.CONTENT_TYPES[fmt],
+    )
+
+
+@require_GET
+def export_areas(request):
+    _require_provincial(request)
+    params = exports.clean_params(ExportKind.AREAS, request.GET)
+    return _download(
+        exports.areas_geojson(params),
+        exports.export_filename(ExportKind.AREAS, ExportFormat.GEOJSON, params),
+        exports.GEOJSON_CONTENT_TYPE,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def export_list(request):
+    """The user's exports, and the form that starts a site-list export in the background."""
+    user = request.user
+    if not exports.may_export_sites(user):
+        raise PermissionDenied
+    if request.method == "POST":
+        kind = request.POST.get("kind", ExportKind.SITES)
+        fmt = request.POST.get("format", ExportFormat.XLSX)
+        if kind not in ExportKind.values or fmt not in exports.FORMATS_BY_KIND[kind]:
+            raise Http404
+        if not exports.may_export(user, kind):
+            raise PermissionDenied
+        export = exports.export_create(
+            user=user, kind=kind, fmt=fmt, params=exports.clean_params(kind, request.POST)
+        )
+        return redirect(export)
+    site_filter = SiteFilter(request.GET or None, request=request)
+    ctx = {
+        "exports": Export.objects.filter(owner=user)[:20],
+        "site_filter": site_filter,
+        "may_export_rankings": exports.may_export_rankings(user),
+        "levels": rankings.LEVEL_LABELS,
+    }
+    return render(request, "dashboard/exports.html", ctx)
+
+
+def _own_export(request, pk) -> Export:
+    # Another user's export does not exist for this one.
+    return get_object_or_404(Export.objects.filter(owner=request.user), pk=pk)
+
+
+@require_GET
+def export_detail(request, pk):
+    return render(request, "dashboard/export_detail.html", {"export": _own_export(request, pk)})
+
+
+@require_GET
+def export_status(request, pk):
+    export = _own_export(request, pk)
+    return JsonResponse(
+        {
+            "status": export.status,
+            "status_label": export.get_status_display(),
+            "progress": export.progress,
+            "rows": export.row_count,
+            "finished": export.is_finished,
+            "error": export.error,
+            "download": (
+                reverse("kaltara:export_download", args=[export.pk]) if export.file else None
+            ),
+        }
+    )
+
+
+@require_GET
+def export_download(request, pk):
+    export = _own_export(request, pk)
+    if not export.file:
+        raise Http404(_("Berkas ekspor belum siap."))
+    return FileResponse(
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=export.file.name.rsplit("/", 1)[-1],
+        content_type=exports.CONTENT_TYPES[export.format],
+    )
+
+
+# --- printable kawasan reports -----------------------------------------------------------
+
+
+@require_GET
+def kawasan_report(request, pk):
+    kawasan = (
+        Kawasan.objects.select_related("region", "hub")
+        .defer("region__boundary")
+        .filter(pk=pk)
+        .first()
+    )
+    if kawasan is None or not dashboards.region_in_reach(request.user, kawasan.region_id):
+        raise Http404
+    if not dashboards.region_territorial(request.user, kawasan.region_id):
+        raise PermissionDenied
+    reports = dashboards.kawasan_reports([kawasan], request.user, with_outline=True)
+    return render(request, "reports/kawasan.html", {"reports": reports, "region": kawasan.region})
+
+
+@require_GET
+def area_report(request, code):
+    """Every kawasan of a kelurahan or kecamatan, one printed page each (the KLA dossier)."""
+    region = _area_region(request, code)
+    kawasans = list(dashboards.kawasan_in_region(region.code))
+    reports = dashboards.kawasan_reports(kawasans, request.user, with_outline=True)
+    return render(request, "reports/kawasan.html", {"reports": reports, "region": region})

@@ -1,0 +1,35 @@
+"""Celery tasks for exports: thin, they take an id and call kaltara.exports.
+
+acks_late with an idempotent service: a redelivered task finds the export claimed or done
+and does nothing; transient database and broker errors are retried.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from scoring.tasks import TRANSIENT_ERRORS
+
+from . import exports
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=3,
+    soft_time_limit=540,
+    time_limit=600,
+)
+def export_build(export_id: int) -> str:
+    """Build one export's file; returns its final status."""
+    export = exports.export_run(export_id)
+    return export.status if export is not None else "skipped"
+
+
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
+def exports_cleanup() -> int:
+    """Daily: remove exports older than a week, with their files."""
+    return exports.exports_cleanup()
