@@ -8,6 +8,7 @@ With no variables at all this is the embedded default for a first run: SpatiaLit
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -34,9 +35,10 @@ INSTALLED_APPS = [
     "django_filters",
     "leaflet",
     # Imports point one way: kaltara -> scoring -> kawasan -> services -> clusters
-    # -> accounts -> regions.
+    # -> notifications -> accounts -> regions.
     "regions",
     "accounts",
+    "notifications",
     "clusters",
     "services",
     "kawasan",
@@ -74,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kaltara.context_processors.portal",
+                "notifications.context_processors.inbox",
             ],
         },
     },
@@ -163,6 +166,24 @@ EMAIL_BACKEND = env.str(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="kaltara@localhost")
+# Used by the SMTP backend (DJANGO_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend).
+EMAIL_HOST = env.str("DJANGO_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("DJANGO_EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("DJANGO_EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = 20
+# Where the portal is reached, for links in emails (e.g. https://kaltara.jakarta.go.id).
+KALTARA_SITE_URL = env.str("KALTARA_SITE_URL", default="")
+
+# Review workflow: a submission or pending change waiting longer than this is overdue, and
+# a verified site must be re-verified within KALTARA_FRESHNESS_DAYS.
+KALTARA_REVIEW_OVERDUE_DAYS = env.int("KALTARA_REVIEW_OVERDUE_DAYS", default=7)
+KALTARA_FRESHNESS_DAYS = env.int("KALTARA_FRESHNESS_DAYS", default=365)
+if KALTARA_REVIEW_OVERDUE_DAYS < 1 or KALTARA_FRESHNESS_DAYS < 1:
+    raise ImproperlyConfigured(
+        "KALTARA_REVIEW_OVERDUE_DAYS and KALTARA_FRESHNESS_DAYS must be at least 1 day."
+    )
 
 # seed_demo refuses to run where this is False (production settings set it so).
 KALTARA_ALLOW_DEMO = True

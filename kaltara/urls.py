@@ -34,6 +34,7 @@ urlpatterns = [
     path("situs/excel/", include("services.urls_spreadsheet")),
     path("situs/", include("services.urls")),
     path("kawasan/", include("kawasan.urls")),
+    path("kotak-masuk/", include("notifications.urls")),
     # The language can be switched on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

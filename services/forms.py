@@ -121,17 +121,21 @@ class SiteForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, site=None, **kwargs):
+    def __init__(self, *args, site=None, proposed=None, **kwargs):
+        """`proposed`: values of the site's open pending change, shown instead of the live
+        ones so the proposer keeps editing (or fixes) the proposal."""
         self.site = site
         if site is not None and not kwargs.get("data") and not (args and args[0]):
+            proposed = proposed or {}
+            location = proposed.get("location", site.location)
             kwargs.setdefault(
                 "initial",
                 {
-                    "name": site.name,
-                    "types": list(site.types.all()),
-                    "location": site.location,
-                    "latitude": round(site.location.y, 7),
-                    "longitude": round(site.location.x, 7),
+                    "name": proposed.get("name", site.name),
+                    "types": proposed.get("types", list(site.types.all())),
+                    "location": location,
+                    "latitude": round(location.y, 7),
+                    "longitude": round(location.x, 7),
                     "address": site.address,
                     "contact": site.contact,
                     "operating_status": site.operating_status,
@@ -245,3 +249,121 @@ class LinkEndForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(label=gettext_lazy("Alasan"), max_length=500, required=False)
+
+
+# ---- review workflow ----
+
+ANSWER_CHOICES = [
+    ("", gettext_lazy("Belum dijawab")),
+    ("yes", gettext_lazy("Terpenuhi")),
+    ("no", gettext_lazy("Belum terpenuhi")),
+]
+
+
+class ChecklistForm(forms.Form):
+    """One answer and note per checklist item of the site's types."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, items, answers, **kwargs):
+        """items: the ChecklistItems; answers: {item id: (answer or None, note)}."""
+        super().__init__(*args, **kwargs)
+        self.items = items
+        for item in items:
+            answer, note = answers.get(item.pk, (None, ""))
+            self.fields[f"item_{item.pk}"] = forms.ChoiceField(
+                label=item.text,
+                choices=ANSWER_CHOICES,
+                required=False,
+                widget=forms.RadioSelect,
+                initial={True: "yes", False: "no"}.get(answer, ""),
+            )
+            self.fields[f"note_{item.pk}"] = forms.CharField(
+                label=gettext_lazy("Catatan"),
+                max_length=300,
+                required=False,
+                initial=note,
+                widget=forms.TextInput(attrs={"placeholder": _("catatan (opsional)")}),
+            )
+
+    def rows(self):
+        """(service type, [(item, answer field, note field)]) for the template."""
+        groups = []
+        for item in self.items:
+            if not groups or groups[-1][0] != item.service_type:
+                groups.append((item.service_type, []))
+            groups[-1][1].append((item, self[f"item_{item.pk}"], self[f"note_{item.pk}"]))
+        return groups
+
+    def answers(self) -> dict[int, tuple[bool | None, str]]:
+        return {
+            item.pk: (
+                {"yes": True, "no": False}.get(self.cleaned_data[f"item_{item.pk}"]),
+                self.cleaned_data[f"note_{item.pk}"],
+            )
+            for item in self.items
+        }
+
+
+class VersionForm(forms.Form):
+    """Submit, re-verify: the version the user saw, so acting on an outdated page fails."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class VerifyForm(VersionForm):
+    confirmed = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Butir yang dikonfirmasi"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, item_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirmed"].choices = [(i, str(i)) for i in item_ids]
+
+
+class ReturnForm(VersionForm):
+    reason = forms.CharField(
+        label=gettext_lazy("Alasan pengembalian"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Tuliskan apa yang harus diperbaiki; lurah melihatnya di kotak masuk."
+        ),
+        error_messages={
+            "required": gettext_lazy("Alasan pengembalian: tuliskan apa yang harus diperbaiki.")
+        },
+    )
+
+
+class ApproveForm(VersionForm):
+    site_version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class _PairsField(forms.MultipleChoiceField):
+    # The values are checked by clean_pilih and then against the officer's scope.
+    def valid_value(self, value):
+        return True
+
+
+class BulkVerifyForm(forms.Form):
+    """Queue rows chosen for verification, each as "<site id>:<version>"."""
+
+    pilih = _PairsField(required=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pilih"].error_messages["required"] = _(
+            "Pilih minimal satu pengajuan untuk diverifikasi."
+        )
+
+    def clean_pilih(self):
+        pairs = []
+        for raw in self.cleaned_data["pilih"]:
+            pk, _sep, version = raw.partition(":")
+            if not (pk.isdigit() and version.isdigit()):
+                raise forms.ValidationError(_("Pilihan tidak sah. Muat ulang halaman."))
+            pairs.append((int(pk), int(version)))
+        return pairs

@@ -3,6 +3,7 @@ from django.contrib.gis.db import models
 from django.core.validators import FileExtensionValidator
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -109,6 +110,9 @@ class Site(models.Model):
         default=ReviewState.DRAFT,
     )
     verified_at = models.DateTimeField(_("terakhir diverifikasi"), null=True, blank=True)
+    # When the current submission was made: the review queue's age and ordering (sites put
+    # in the submitted state by other means, fixtures or older data, fall back to updated_at).
+    submitted_at = models.DateTimeField(_("diajukan"), null=True, blank=True)
     source = models.CharField(_("sumber data"), max_length=40, blank=True)
     source_id = models.CharField(_("ID di sumber"), max_length=60, blank=True)
     source_note = models.CharField(_("catatan sumber"), max_length=300, blank=True)
@@ -218,6 +222,16 @@ class SiteDocument(models.Model):
         blank=True,
         related_name="documents",
     )
+    # A document added to a verified site waits in its pending change until approved; the
+    # live site shows only documents without one.
+    pending_change = models.ForeignKey(
+        "PendingChange",
+        verbose_name=_("usulan perubahan"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="documents",
+    )
     uploaded_at = models.DateTimeField(_("diunggah"), auto_now_add=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -301,3 +315,186 @@ class SiteChange(models.Model):
         verbose_name = _("riwayat situs")
         verbose_name_plural = _("riwayat situs")
         ordering = ["-at", "-pk"]
+
+
+class ReviewAction(models.TextChoices):
+    SUBMITTED = "submitted", _("Diajukan untuk verifikasi")
+    VERIFIED = "verified", _("Diverifikasi")
+    RETURNED = "returned", _("Dikembalikan")
+    REVERIFIED = "reverified", _("Diverifikasi ulang")
+    CHANGE_PROPOSED = "change_proposed", _("Usulan perubahan diajukan")
+    CHANGE_APPROVED = "change_approved", _("Usulan perubahan disetujui")
+    CHANGE_RETURNED = "change_returned", _("Usulan perubahan dikembalikan")
+
+
+_CHANGE_ACTIONS = [
+    ReviewAction.CHANGE_PROPOSED,
+    ReviewAction.CHANGE_APPROVED,
+    ReviewAction.CHANGE_RETURNED,
+]
+
+
+class PendingChangeState(models.TextChoices):
+    PENDING = "pending", _("Menunggu tinjauan")
+    RETURNED = "returned", _("Dikembalikan")
+    APPROVED = "approved", _("Disetujui")
+    WITHDRAWN = "withdrawn", _("Dibatalkan")
+
+
+class PendingChange(models.Model):
+    """Edits of a verified site's reviewed fields, waiting for its suku dinas.
+
+    The live site (and its score) stays as it was until the change is approved. One open
+    change (pending or returned) per site: further edits update it, and a returned change
+    is fixed and resubmitted in place, so its documents and history stay together.
+    `data` holds the proposed values: name, types (ids), location ([lon, lat]), kelurahan
+    (code, derived from the location), checklist ({item id: [answer, note]}).
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="pending_changes")
+    state = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=PendingChangeState.choices,
+        default=PendingChangeState.PENDING,
+    )
+    data = models.JSONField(_("isian usulan"), default=dict, blank=True)
+    # Optimistic locking between the proposer editing and the reviewer deciding.
+    version = models.PositiveIntegerField(_("versi"), default=1)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("diusulkan oleh"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    # The last (re)submission: the review queue's age and ordering.
+    submitted_at = models.DateTimeField(_("diajukan"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ditinjau oleh"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("ditinjau"), null=True, blank=True)
+    reason = models.TextField(_("alasan pengembalian"), blank=True)
+    is_demo = models.BooleanField(_("data demo"), default=False)
+
+    class Meta:
+        verbose_name = _("usulan perubahan situs")
+        verbose_name_plural = _("usulan perubahan situs")
+        ordering = ["submitted_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=PendingChangeState.values), name="pending_change_state_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["site"],
+                condition=Q(state__in=["pending", "returned"]),
+                name="pending_change_one_open_per_site",
+            ),
+            # Returning needs a reason the proposer can act on.
+            models.CheckConstraint(
+                condition=~Q(state="returned") | ~Q(reason=""), name="pending_change_return_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=["approved", "returned"])
+                | Q(reviewed_at__isnull=False, reviewed_by__isnull=False),
+                name="pending_change_reviewed_has_reviewer",
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="pending_change_version_positive"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "submitted_at"], name="pending_change_queue")]
+
+    def __str__(self):
+        return f"{self.site_id}: {self.get_state_display()}"
+
+    def get_absolute_url(self):
+        return reverse("services:pending_change", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (PendingChangeState.PENDING, PendingChangeState.RETURNED)
+
+
+class ReviewEvent(models.Model):
+    """One step of a site's review: who, when, from which state to which, and why.
+
+    The allowed steps are checked here by the database too, so no code path (an import,
+    the shell, a bug) can record a transition the workflow does not have.
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="review_events")
+    pending_change = models.ForeignKey(
+        PendingChange,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    action = models.CharField(_("tindakan"), max_length=20, choices=ReviewAction.choices)
+    from_state = models.CharField(_("dari status"), max_length=12, choices=ReviewState.choices)
+    to_state = models.CharField(_("ke status"), max_length=12, choices=ReviewState.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("oleh"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("waktu"), default=timezone.now, db_index=True)
+    reason = models.TextField(_("alasan"), blank=True)
+    # {"field": [old, new], ...} as display strings, like SiteChange.changes
+    changes = models.JSONField(_("perubahan"), default=dict, blank=True)
+    is_demo = models.BooleanField(_("data demo"), default=False)
+
+    class Meta:
+        verbose_name = _("langkah verifikasi")
+        verbose_name_plural = _("langkah verifikasi")
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    action=ReviewAction.SUBMITTED,
+                    from_state__in=[
+                        ReviewState.REGISTERED,
+                        ReviewState.DRAFT,
+                        ReviewState.RETURNED,
+                    ],
+                    to_state=ReviewState.SUBMITTED,
+                )
+                | Q(
+                    action=ReviewAction.VERIFIED,
+                    from_state=ReviewState.SUBMITTED,
+                    to_state=ReviewState.VERIFIED,
+                )
+                | Q(
+                    action=ReviewAction.RETURNED,
+                    from_state=ReviewState.SUBMITTED,
+                    to_state=ReviewState.RETURNED,
+                )
+                | Q(
+                    action__in=[ReviewAction.REVERIFIED, *_CHANGE_ACTIONS],
+                    from_state=ReviewState.VERIFIED,
+                    to_state=ReviewState.VERIFIED,
+                ),
+                name="review_event_transition_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action__in=[ReviewAction.RETURNED, ReviewAction.CHANGE_RETURNED])
+                | ~Q(reason=""),
+                name="review_event_return_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action__in=_CHANGE_ACTIONS) | Q(pending_change__isnull=False),
+                name="review_event_change_has_pending_change",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.site_id}: {self.get_action_display()}"

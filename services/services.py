@@ -26,6 +26,7 @@ from .models import (
     DocumentKind,
     LinkKind,
     OperatingStatus,
+    ReviewState,
     Site,
     SiteChange,
     SiteDocument,
@@ -119,6 +120,22 @@ def _same(name: str, old, new) -> bool:
     return (old or "") == (new or "")
 
 
+# The same rules for review.py, which builds pending changes of verified sites.
+display = _display
+current_value = _current
+same_value = _same
+
+
+def stale_edit_args(site_pk: int, yours: dict) -> dict:
+    """StaleEdit's arguments: the site as saved now against the user's values."""
+    current = Site.objects.select_related("kelurahan").prefetch_related("types").get(pk=site_pk)
+    return {
+        "site": current,
+        "theirs": {n: _display(n, _current(current, n)) for n in EDITABLE_FIELDS},
+        "yours": yours,
+    }
+
+
 def _record(site: Site, user, action: str, changes: dict, reason: str = "") -> SiteChange:
     return SiteChange.objects.create(
         site=site, user=user, action=action, changes=changes, reason=reason
@@ -174,7 +191,7 @@ def site_kelurahan_for(*, user, point: Point, sector_ids=()) -> Region:
     return kelurahan
 
 
-def _check_duplicates(data: dict, point: Point, exclude_pk=None) -> None:
+def check_duplicates(data: dict, point: Point, exclude_pk=None) -> None:
     if data.get("confirm_duplicate"):
         return
     candidates = selectors.site_likely_duplicates(
@@ -200,7 +217,7 @@ def site_create(*, user, data: dict) -> Site:
     types = list(data["types"])
     point = data["location"]
     kelurahan = site_kelurahan_for(user=user, point=point, sector_ids={t.sector_id for t in types})
-    _check_duplicates(data, point)
+    check_duplicates(data, point)
     with transaction.atomic():
         site = Site.objects.create(
             name=data["name"],
@@ -224,9 +241,38 @@ def site_create(*, user, data: dict) -> Site:
 
 
 def site_update(*, user, site: Site, data: dict, version: int) -> Site:
-    """Save the form's changes if nobody saved the site since `version`; else StaleEdit."""
+    """Save the form's changes if nobody saved the site since `version`; else StaleEdit.
+
+    On a verified site the reviewed fields (name, types, location) do not change the live
+    record: they go into its pending change for the suku dinas (review.py), returned as
+    `site.pending_change` (None when there is none). The other fields are saved at once.
+    """
     if not selectors.site_may_change(user, site):
         raise PermissionDenied(_("Anda tidak berhak mengubah situs ini."))
+    site.pending_change = None
+    if site.review_state == ReviewState.VERIFIED:
+        from . import review  # review builds on this module
+
+        proposed = {n: data[n] for n in review.REVIEWED_FIELDS if n in data}
+        direct = {n: v for n, v in data.items() if n not in review.REVIEWED_FIELDS}
+        with transaction.atomic():
+            pending = None
+            if proposed:
+                pending = review.pending_change_propose(
+                    user=user,
+                    site=site,
+                    version=version,
+                    fields=proposed,
+                    confirm_duplicate=bool(data.get("confirm_duplicate")),
+                )
+            site = _site_update_live(user=user, site=site, data=direct, version=version)
+        site.pending_change = pending
+        return site
+    return _site_update_live(user=user, site=site, data=data, version=version)
+
+
+def _site_update_live(*, user, site: Site, data: dict, version: int) -> Site:
+    site.pending_change = None
     changed = {
         name: (_current(site, name), data[name])
         for name in EDITABLE_FIELDS
@@ -245,7 +291,7 @@ def site_update(*, user, site: Site, data: dict, version: int) -> Site:
             values["kelurahan"] = kelurahan
             changed["kelurahan"] = (site.kelurahan, kelurahan)
     if {"name", "types", "location"} & changed.keys():
-        _check_duplicates(
+        check_duplicates(
             {**data, "name": data.get("name", site.name), "types": types}, point, site.pk
         )
     with transaction.atomic():
@@ -258,13 +304,10 @@ def site_update(*, user, site: Site, data: dict, version: int) -> Site:
             updated_at=timezone.now(),
         )
         if not updated:
-            current = (
-                Site.objects.select_related("kelurahan").prefetch_related("types").get(pk=site.pk)
-            )
             raise StaleEdit(
-                site=current,
-                theirs={n: _display(n, _current(current, n)) for n in EDITABLE_FIELDS},
-                yours={n: _display(n, data[n]) for n in EDITABLE_FIELDS if n in data},
+                **stale_edit_args(
+                    site.pk, {n: _display(n, data[n]) for n in EDITABLE_FIELDS if n in data}
+                )
             )
         if "types" in changed:
             site.types.set(types)
@@ -389,6 +432,13 @@ def site_document_add(
             {"checklist_item": _("Butir daftar periksa: bukan milik jenis layanan situs ini.")}
         )
     document_validate(file)
+    if site.review_state == ReviewState.VERIFIED:
+        from . import review  # review builds on this module
+
+        # A verified site's documents are reviewed: this one waits in its pending change.
+        return review.pending_change_document_add(
+            user=user, site=site, kind=kind, title=title, file=file, checklist_item=checklist_item
+        )
     with transaction.atomic():
         doc = SiteDocument.objects.create(
             site=site,
@@ -529,4 +579,5 @@ ACTION_LABELS = {
     "document_added": gettext_lazy("Dokumen ditambahkan"),
     "link_created": gettext_lazy("Dihubungkan"),
     "link_ended": gettext_lazy("Keterhubungan diakhiri"),
+    "checklist_updated": gettext_lazy("Daftar periksa diisi"),
 }

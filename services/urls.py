@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_review
 
 app_name = "services"
 
@@ -15,4 +15,30 @@ urlpatterns = [
     path("<int:pk>/dokumen/", views.site_document_add, name="site_document_add"),
     path("<int:pk>/hubungkan/", views.link_create, name="link_create"),
     path("tautan/<int:pk>/akhiri/", views.link_end, name="link_end"),
+    # Review workflow (services/review.py)
+    path("<int:pk>/daftar-periksa/", views_review.checklist_edit, name="checklist_edit"),
+    path("<int:pk>/ajukan/", views_review.site_submit, name="site_submit"),
+    path(
+        "<int:pk>/minta-verifikasi-ulang/",
+        views_review.site_reverify_request,
+        name="site_reverify_request",
+    ),
+    path("<int:pk>/tinjau/", views_review.site_review, name="site_review"),
+    path("<int:pk>/verifikasi/", views_review.site_verify, name="site_verify"),
+    path("<int:pk>/kembalikan/", views_review.site_return, name="site_return"),
+    path("<int:pk>/verifikasi-ulang/", views_review.site_reverify, name="site_reverify"),
+    path("tinjauan/", views_review.review_queue, name="review_queue"),
+    path("tinjauan/verifikasi-massal/", views_review.review_bulk_verify, name="review_bulk_verify"),
+    path("tinjauan/kedaluwarsa/", views_review.review_stale, name="review_stale"),
+    path("perubahan/<int:pk>/", views_review.pending_change_detail, name="pending_change"),
+    path(
+        "perubahan/<int:pk>/setujui/",
+        views_review.pending_change_approve,
+        name="pending_change_approve",
+    ),
+    path(
+        "perubahan/<int:pk>/kembalikan/",
+        views_review.pending_change_return,
+        name="pending_change_return",
+    ),
 ]

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import scoping
 
-from . import selectors, services
+from . import review, selectors, services, views_review
 from .filters import SiteFilter
 from .forms import LinkEndForm, LinkForm, SiteCloseForm, SiteDocumentForm, SiteForm
 from .models import Site
@@ -95,6 +95,7 @@ def site_detail(request, pk):
     except Site.DoesNotExist as exc:
         raise Http404 from exc
     may_change = selectors.site_may_change(request.user, site)
+    review_context = views_review.site_review_context(request, site, may_change)
     link_rows = selectors.site_link_rows(request.user, site)
     link_points = [
         {
@@ -116,13 +117,15 @@ def site_detail(request, pk):
             "link_rows": link_rows,
             "link_points": link_points,
             "checklist": selectors.site_checklist(site),
-            "changes": _history_rows(site),
+            "changes": _history_rows(site, review_context["review_events"]),
             "close_form": SiteCloseForm(initial={"version": site.version}) if may_change else None,
+            **review_context,
         },
     )
 
 
-def _history_rows(site):
+def _history_rows(site, review_events=()):
+    """Edits (SiteChange) and review steps (ReviewEvent) as one list, newest first."""
     rows = []
     for change in site.changes.all():
         fields = [
@@ -134,8 +137,23 @@ def _history_rows(site):
                 "change": change,
                 "action": services.ACTION_LABELS.get(change.action, change.action),
                 "fields": fields,
+                "review": False,
             }
         )
+    for event in review_events:
+        fields = [
+            (services.FIELD_LABELS.get(name, name), *(list(pair) + ["", ""])[:2])
+            for name, pair in (event.changes or {}).items()
+        ]
+        rows.append(
+            {
+                "change": event,
+                "action": event.get_action_display(),
+                "fields": fields,
+                "review": True,
+            }
+        )
+    rows.sort(key=lambda r: (r["change"].at, r["review"], r["change"].pk), reverse=True)
     return rows
 
 
@@ -185,8 +203,9 @@ def site_create(request):
 def site_edit(request, pk):
     site = _changeable_site(request, pk)
     data = request.POST.copy() if request.method == "POST" else None
-    form = SiteForm(data, site=site)
-    duplicates = stale = None
+    pending = review.pending_change_open(site) if site.review_state == "verified" else None
+    form = SiteForm(data, site=site, proposed=review.proposed_values(pending) if pending else None)
+    duplicates = stale = conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             site = services.site_update(
@@ -205,7 +224,19 @@ def site_edit(request, pk):
             data["version"] = str(exc.version)
             form = SiteForm(data, site=exc.site)
             form.is_valid()
+        except review.ReviewConflict as exc:
+            conflict = str(exc)
         else:
+            if site.pending_change is not None:
+                messages.success(
+                    request,
+                    _(
+                        "Perubahan nama, jenis layanan atau lokasi situs %(name)s diajukan ke "
+                        "suku dinas. Data yang berlaku tetap sampai usulan disetujui."
+                    )
+                    % {"name": site.name},
+                )
+                return redirect(site.pending_change)
             messages.success(request, _("Perubahan situs %(name)s disimpan.") % {"name": site.name})
             return redirect(site)
     return render(
@@ -216,6 +247,8 @@ def site_edit(request, pk):
             "site": site,
             "duplicates": duplicates,
             "stale": stale,
+            "conflict": conflict,
+            "pending": pending,
             "territory_urls": _territory_urls(request.user),
         },
     )
@@ -255,7 +288,7 @@ def site_document_add(request, pk):
     form = SiteDocumentForm(request.POST or None, request.FILES or None, site=site)
     if request.method == "POST" and form.is_valid():
         try:
-            services.site_document_add(
+            doc = services.site_document_add(
                 user=request.user,
                 site=site,
                 kind=form.cleaned_data["kind"],
@@ -266,6 +299,12 @@ def site_document_add(request, pk):
         except ValidationError as exc:
             _show_validation_error(form, exc)
         else:
+            if doc.pending_change_id:
+                messages.success(
+                    request,
+                    _("Dokumen disimpan dan diajukan ke suku dinas; tampil setelah disetujui."),
+                )
+                return redirect(doc.pending_change)
             messages.success(request, _("Dokumen disimpan."))
             return redirect(site)
     return render(request, "services/document_form.html", {"form": form, "site": site})

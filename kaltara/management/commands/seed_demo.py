@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_PASSWORD, demo_allowed, demo_users_create
 from kawasan.demo import DemoDataMissing, demo_kawasan_create
+from services.demo import DemoReviewsMissing, demo_reviews_create
 
 
 class Command(BaseCommand):
@@ -17,7 +18,8 @@ class Command(BaseCommand):
         try:
             users = demo_users_create()
             kawasan = demo_kawasan_create()
-        except (ImproperlyConfigured, DemoDataMissing) as exc:
+            reviews = demo_reviews_create()
+        except (ImproperlyConfigured, DemoDataMissing, DemoReviewsMissing) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Pengguna demo ({len(users)}), kata sandi '{DEMO_PASSWORD}':")
         for user in users:
@@ -28,4 +30,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Kawasan demo '{kawasan.kawasan.name}': {kawasan.members_added} anggota baru, "
             f"{kawasan.links_created} tautan demo baru."
+        )
+        self.stdout.write(
+            f"Tinjauan demo: {len(reviews.verified)} diverifikasi, "
+            f"{len(reviews.submitted)} diajukan, {len(reviews.unchanged)} tetap."
         )

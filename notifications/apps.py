@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "notifications"
+    verbose_name = "Notifikasi"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import selectors
+
+        def unread_prime(sender, request, user, **kwargs):
+            # Counted once at sign-in; the pages after it read the badge from the cache.
+            selectors.unread_count_refresh(user)
+
+        user_logged_in.connect(unread_prime, dispatch_uid="notifications.unread_prime", weak=False)

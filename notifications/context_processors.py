@@ -1,0 +1,23 @@
+"""The unread count for the header badge.
+
+A callable: the template calls it only when it renders the badge, and the result is kept on
+the request. The count itself comes from the shared cache, filled at sign-in and dropped by
+every write that changes it, so most pages cost no database query for it; a cache miss
+costs one COUNT on an indexed column.
+"""
+
+from . import selectors
+
+
+def inbox(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"unread_notifications": 0}
+
+    def unread():
+        cached = getattr(request, "_kaltara_unread", None)
+        if cached is None:
+            cached = request._kaltara_unread = selectors.unread_count_cached(user)
+        return cached
+
+    return {"unread_notifications": unread}

@@ -1,0 +1,156 @@
+"""Writing notifications: `notify` stores the inbox rows and emails them after commit."""
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Kind, Notification
+from .selectors import unread_cache_key
+
+logger = logging.getLogger(__name__)
+
+SUBJECT_PREFIX = "[Kaltara] "
+
+
+def notify(
+    *,
+    recipients: Iterable,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    site_id: int | None = None,
+) -> list[Notification]:
+    """One inbox row per distinct active recipient; their emails go out after commit.
+
+    Call it inside the transaction of the action it reports: a rolled-back action leaves
+    neither a row nor an email.
+    """
+    if kind not in Kind.values:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if url and not url.startswith("/"):
+        raise ValueError("a notification links inside the portal only")
+    seen, rows = set(), []
+    for user in recipients:
+        if user is None or user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        rows.append(
+            Notification.objects.create(
+                recipient=user,
+                kind=kind,
+                title=title[:200],
+                body=body,
+                url=url[:300],
+                site_id=site_id,
+            )
+        )
+    unread_forget(seen)
+    ids = [n.pk for n in rows if n.recipient.email]
+    if ids:
+        transaction.on_commit(lambda: _enqueue_emails(ids))
+    return rows
+
+
+def unread_forget(user_ids: Iterable[int]) -> None:
+    """Drop the cached badge counts now and again after commit (a page rendered in between
+    may have cached the count without the uncommitted rows)."""
+    keys = [unread_cache_key(pk) for pk in user_ids]
+    if not keys:
+        return
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def _enqueue_emails(ids: list[int]) -> None:
+    from . import tasks  # tasks import this module
+
+    try:
+        tasks.notifications_email.delay(ids)
+    except Exception:
+        # The inbox row is committed; a broker outage must not fail the user's action.
+        logger.exception("Could not enqueue notification emails %s", ids)
+
+
+def _absolute(url: str) -> str:
+    base = getattr(settings, "KALTARA_SITE_URL", "").rstrip("/")
+    return f"{base}{url}" if base else url
+
+
+def notification_emails_send(ids: Iterable[int]) -> int:
+    """Email the notifications not emailed yet; returns how many were sent.
+
+    Each row is claimed with a conditional update before sending, so a task delivered
+    twice sends each email once. A failed send releases the claims for a retry.
+    """
+    now = timezone.now()
+    candidates = Notification.objects.filter(
+        pk__in=list(ids), emailed_at__isnull=True
+    ).select_related("recipient")
+    claimed, messages = [], []
+    for note in candidates:
+        if not note.recipient.email:
+            continue
+        if not Notification.objects.filter(pk=note.pk, emailed_at__isnull=True).update(
+            emailed_at=now
+        ):
+            continue
+        claimed.append(note.pk)
+        lines = [note.body] if note.body else []
+        if note.url:
+            lines.append(_("Buka: %(url)s") % {"url": _absolute(note.url)})
+        lines.append(_("Pesan ini juga ada di kotak masuk portal Kaltara."))
+        messages.append(
+            EmailMessage(
+                subject=SUBJECT_PREFIX + note.title,
+                body="\n\n".join(lines),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[note.recipient.email],
+            )
+        )
+    if not messages:
+        return 0
+    try:
+        get_connection().send_messages(messages)
+    except Exception:
+        Notification.objects.filter(pk__in=claimed).update(emailed_at=None)
+        raise
+    return len(messages)
+
+
+def notification_mark_read(*, user, notification: Notification) -> Notification:
+    if notification.recipient_id != user.pk:
+        raise PermissionError("not the recipient")
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+        notification.refresh_from_db(fields=["read_at"])
+        unread_forget([user.pk])
+    return notification
+
+
+def notifications_mark_all_read(*, user) -> int:
+    count = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    unread_forget([user.pk])
+    return count
+
+
+def recently_notified(*, user_ids: Iterable[int], kind: str, since) -> set[int]:
+    """Recipients among user_ids who got a notification of this kind since `since`.
+
+    Periodic reminders use it so that a task run twice (or daily) does not nag twice.
+    """
+    return set(
+        Notification.objects.filter(
+            recipient_id__in=list(user_ids), kind=kind, created_at__gte=since
+        ).values_list("recipient_id", flat=True)
+    )

@@ -1,0 +1,484 @@
+"""Review pages: checklist, submit, the officer's queue, verify/return, pending changes, stale
+sites. Each view starts with the access check: objects come through the scoped selectors
+(out of scope: 404), and acting needs the right (CHANGE to submit, REVIEW to decide: else 403).
+"""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import scoping
+from accounts.scoping import Right
+
+from . import review, selectors
+from .forms import ApproveForm, BulkVerifyForm, ChecklistForm, ReturnForm, VerifyForm, VersionForm
+from .models import (
+    PendingChange,
+    PendingChangeState,
+    ReviewAction,
+    ReviewEvent,
+    ReviewState,
+    ServiceType,
+    SiteDocument,
+)
+
+QUEUE_PAGE_SIZE = 100
+
+
+def _visible_site(request, pk):
+    return get_object_or_404(
+        selectors.sites_visible_to(request.user)
+        .select_related("kelurahan")
+        .defer("kelurahan__boundary")
+        .prefetch_related(Prefetch("types", queryset=ServiceType.objects.select_related("sector"))),
+        pk=pk,
+    )
+
+
+def _reviewable_site(request, pk):
+    site = _visible_site(request, pk)
+    if not review.site_may_review(request.user, site):
+        raise PermissionDenied(
+            _("Hanya petugas suku dinas sektor situs ini di kotanya yang dapat meninjaunya.")
+        )
+    return site
+
+
+def _changeable_site(request, pk):
+    site = _visible_site(request, pk)
+    if not selectors.site_may_change(request.user, site):
+        raise PermissionDenied(_("Anda tidak berhak mengubah situs ini."))
+    return site
+
+
+def _errors(request, exc: Exception) -> None:
+    if isinstance(exc, ValidationError):
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.error(request, str(exc))
+
+
+def site_review_context(request, site, may_change: bool) -> dict:
+    """What the site page shows about the review: state, actions, open change, history.
+
+    Review events exist only once a site has been submitted, and no step leads back to
+    draft or registered, so such a site costs no query for them.
+    """
+    user = request.user
+    events = []
+    if site.review_state not in (ReviewState.DRAFT, ReviewState.REGISTERED):
+        events = list(
+            ReviewEvent.objects.filter(site=site).select_related("user").order_by("-at", "-pk")
+        )
+    pending = None
+    # An open change is private work: shown to those who may see the site's drafts.
+    if site.review_state == ReviewState.VERIFIED and scoping.may_see_private(
+        user, region_code=site.kelurahan_id, sector_ids=selectors.site_sector_ids(site)
+    ):
+        pending = review.pending_change_open(site)
+    may_review = review.site_may_review(user, site)
+    returned = next(
+        (e for e in events if e.action == ReviewAction.RETURNED),
+        None,
+    )
+    due = (
+        site.verified_at + timedelta(days=review.freshness_days())
+        if site.review_state == ReviewState.VERIFIED and site.verified_at
+        else None
+    )
+    version_form = VersionForm(initial={"version": site.version}, auto_id=False)
+    return {
+        "review_events": events,
+        "pending": pending,
+        "may_review": may_review,
+        "may_submit": may_change
+        and site.review_state in review.TRANSITIONS[ReviewAction.SUBMITTED].sources,
+        "may_request_reverify": may_change
+        and site.review_state == ReviewState.VERIFIED
+        and pending is None,
+        "return_reason": returned
+        if site.review_state == ReviewState.RETURNED and returned
+        else None,
+        "fresh_due": due,
+        "is_stale": due is not None and due < timezone.now(),
+        "version_form": version_form,
+        "live_documents": [d for d in site.documents.all() if d.pending_change_id is None],
+    }
+
+
+# ---- the lurah: checklist and submit ----
+
+
+@require_http_methods(["GET", "POST"])
+def checklist_edit(request, pk):
+    site = _changeable_site(request, pk)
+    items = review.checklist_items(site)
+    answers = {a.item_id: (a.answer, a.note) for a in site.checklist_answers.all()}
+    pending = (
+        review.pending_change_open(site) if site.review_state == ReviewState.VERIFIED else None
+    )
+    answers.update(review.proposed_checklist(pending))
+    form = ChecklistForm(
+        request.POST or None, items=items, answers=answers, initial={"version": site.version}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = review.checklist_save(
+                user=request.user,
+                site=site,
+                answers=form.answers(),
+                version=form.cleaned_data["version"],
+            )
+            if request.POST.get("ajukan") and change is None:
+                site.refresh_from_db()
+                review.site_submit(user=request.user, site=site, version=site.version)
+                messages.success(
+                    request,
+                    _("Daftar periksa disimpan dan situs diajukan ke suku dinas."),
+                )
+                return redirect(site)
+        except review.services.StaleEdit:
+            messages.error(
+                request,
+                _("Situs ini diubah orang lain sejak halaman dibuka. Periksa lagi isiannya."),
+            )
+            return redirect("services:checklist_edit", pk=site.pk)
+        except (ValidationError, review.ReviewConflict) as exc:
+            _errors(request, exc)
+            return redirect(site)
+        if change is not None:
+            messages.success(
+                request,
+                _("Perubahan daftar periksa diajukan ke suku dinas; berlaku setelah disetujui."),
+            )
+            return redirect(change)
+        messages.success(request, _("Daftar periksa disimpan."))
+        return redirect(site)
+    return render(
+        request,
+        "services/review_checklist.html",
+        {"site": site, "form": form, "pending": pending},
+    )
+
+
+@require_POST
+def site_submit(request, pk):
+    site = _changeable_site(request, pk)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Formulir tidak lengkap. Muat ulang halaman."))
+        return redirect(site)
+    try:
+        review.site_submit(user=request.user, site=site, version=form.cleaned_data["version"])
+    except (ValidationError, review.ReviewConflict) as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("Situs %(name)s diajukan ke suku dinas.") % {"name": site.name})
+    return redirect(site)
+
+
+@require_POST
+def site_reverify_request(request, pk):
+    """The lurah says the verified data is still right and asks for a re-verification."""
+    site = _changeable_site(request, pk)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Formulir tidak lengkap. Muat ulang halaman."))
+        return redirect(site)
+    try:
+        change = review.pending_change_propose(
+            user=request.user, site=site, version=form.cleaned_data["version"], reverify=True
+        )
+    except review.services.StaleEdit:
+        messages.error(request, _("Situs ini diubah orang lain sejak halaman dibuka."))
+    except (ValidationError, review.ReviewConflict) as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("Permintaan verifikasi ulang dikirim ke suku dinas."))
+        return redirect(change)
+    return redirect(site)
+
+
+# ---- the officer: queue, verify, return, re-verify ----
+
+
+@require_GET
+def review_queue(request):
+    if not review.user_may_review(request.user):
+        raise PermissionDenied(_("Antrean tinjauan hanya untuk petugas suku dinas."))
+    items = review.review_queue(request.user)
+    page = Paginator(items, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "services/review_queue.html",
+        {
+            "page": page,
+            "total": len(items),
+            "overdue": sum(1 for i in items if i.overdue),
+            "overdue_days": review.overdue_days(),
+            "bulk_form": BulkVerifyForm(),
+        },
+    )
+
+
+@require_POST
+def review_bulk_verify(request):
+    if not review.user_may_review(request.user):
+        raise PermissionDenied(_("Antrean tinjauan hanya untuk petugas suku dinas."))
+    form = BulkVerifyForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("pilih", []):
+            messages.error(request, error)
+        return redirect("services:review_queue")
+    result = review.sites_verify_bulk(user=request.user, items=form.cleaned_data["pilih"])
+    if result.verified:
+        messages.success(
+            request,
+            _("%(n)s situs diverifikasi: %(names)s")
+            % {"n": len(result.verified), "names": ", ".join(s.name for s in result.verified)},
+        )
+    for name, why in result.skipped:
+        messages.warning(request, _("%(name)s dilewati: %(why)s") % {"name": name, "why": why})
+    return redirect("services:review_queue")
+
+
+@require_GET
+def site_review(request, pk):
+    site = _reviewable_site(request, pk)
+    items = review.checklist_items(site)
+    answers = {a.item_id: a for a in site.checklist_answers.all()}
+    own = review.review_sector_ids(request.user, site)
+    rows = []
+    for item in items:
+        answer = answers.get(item.pk)
+        rows.append(
+            {
+                "item": item,
+                "answer": answer,
+                "mine": item.service_type.sector_id in own,
+            }
+        )
+    documents = list(
+        SiteDocument.objects.filter(site=site, pending_change__isnull=True).select_related(
+            "checklist_item"
+        )
+    )
+    docs_by_item = {}
+    for doc in documents:
+        docs_by_item.setdefault(doc.checklist_item_id, []).append(doc)
+    for row in rows:
+        row["documents"] = docs_by_item.get(row["item"].pk, [])
+    return render(
+        request,
+        "services/review_site.html",
+        {
+            "site": site,
+            "rows": rows,
+            "other_documents": docs_by_item.get(None, []),
+            "problems": review.submission_problems(site),
+            "is_submitted": site.review_state == ReviewState.SUBMITTED,
+            "verify_form": VerifyForm(initial={"version": site.version}),
+            "return_form": ReturnForm(initial={"version": site.version}),
+            "events": ReviewEvent.objects.filter(site=site)
+            .select_related("user")
+            .order_by("-at", "-pk")[:10],
+        },
+    )
+
+
+@require_POST
+def site_verify(request, pk):
+    site = _reviewable_site(request, pk)
+    item_ids = [i.pk for i in review.checklist_items(site)]
+    form = VerifyForm(request.POST, item_ids=item_ids)
+    if not form.is_valid():
+        messages.error(request, _("Formulir tidak lengkap. Muat ulang halaman."))
+        return redirect("services:site_review", pk=site.pk)
+    try:
+        review.site_verify(
+            user=request.user,
+            site=site,
+            version=form.cleaned_data["version"],
+            confirmed_item_ids=form.cleaned_data["confirmed"],
+        )
+    except (ValidationError, review.ReviewConflict) as exc:
+        _errors(request, exc)
+        return redirect(site)
+    messages.success(request, _("Situs %(name)s diverifikasi.") % {"name": site.name})
+    return redirect("services:review_queue")
+
+
+@require_POST
+def site_return(request, pk):
+    site = _reviewable_site(request, pk)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("services:site_review", pk=site.pk)
+    try:
+        review.site_return(
+            user=request.user,
+            site=site,
+            version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        )
+    except (ValidationError, review.ReviewConflict) as exc:
+        _errors(request, exc)
+        return redirect(site)
+    messages.success(request, _("Situs %(name)s dikembalikan ke lurah.") % {"name": site.name})
+    return redirect("services:review_queue")
+
+
+@require_POST
+def site_reverify(request, pk):
+    site = _reviewable_site(request, pk)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Formulir tidak lengkap. Muat ulang halaman."))
+        return redirect(site)
+    try:
+        review.site_reverify(user=request.user, site=site, version=form.cleaned_data["version"])
+    except (ValidationError, review.ReviewConflict) as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("Situs %(name)s diverifikasi ulang.") % {"name": site.name})
+    return redirect(site)
+
+
+# ---- pending changes ----
+
+
+def _visible_change(request, pk) -> PendingChange:
+    return get_object_or_404(
+        review.pending_changes_visible_to(request.user).select_related(
+            "site", "site__kelurahan", "proposed_by", "reviewed_by"
+        ),
+        pk=pk,
+    )
+
+
+def _reviewable_change(request, pk) -> PendingChange:
+    change = _visible_change(request, pk)
+    if not review.site_may_review(request.user, change.site):
+        raise PermissionDenied(
+            _("Hanya petugas suku dinas sektor situs ini di kotanya yang dapat meninjaunya.")
+        )
+    return change
+
+
+@require_GET
+def pending_change_detail(request, pk):
+    change = _visible_change(request, pk)
+    site = change.site
+    diff = review.pending_change_diff(change, site)
+    new_location = (change.data or {}).get("location")
+    first_type = site.types.first()
+    may_review = review.site_may_review(request.user, site)
+    return render(
+        request,
+        "services/review_change.html",
+        {
+            "change": change,
+            "site": site,
+            "diff": diff,
+            "first_type": first_type,
+            "map_points": [
+                {
+                    "lat": new_location[1],
+                    "lon": new_location[0],
+                    "name": _("Lokasi usulan"),
+                    "kind": _("usulan perubahan"),
+                    "url": "",
+                }
+            ]
+            if new_location
+            else [],
+            "documents": list(change.documents.all()),
+            "may_review": may_review and change.state == PendingChangeState.PENDING,
+            "may_fix": change.is_open and selectors.site_may_change(request.user, site),
+            "approve_form": ApproveForm(
+                initial={"version": change.version, "site_version": site.version}
+            ),
+            "return_form": ReturnForm(initial={"version": change.version}),
+            "events": change.events.select_related("user").order_by("-at", "-pk"),
+        },
+    )
+
+
+@require_POST
+def pending_change_approve(request, pk):
+    change = _reviewable_change(request, pk)
+    form = ApproveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Formulir tidak lengkap. Muat ulang halaman."))
+        return redirect(change)
+    try:
+        review.pending_change_approve(
+            user=request.user,
+            change=change,
+            version=form.cleaned_data["version"],
+            site_version=form.cleaned_data["site_version"],
+        )
+    except (ValidationError, review.ReviewConflict) as exc:
+        _errors(request, exc)
+        return redirect(change)
+    messages.success(
+        request,
+        _("Perubahan situs %(name)s disetujui dan berlaku.") % {"name": change.site.name},
+    )
+    return redirect("services:review_queue")
+
+
+@require_POST
+def pending_change_return(request, pk):
+    change = _reviewable_change(request, pk)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(change)
+    try:
+        review.pending_change_return(
+            user=request.user,
+            change=change,
+            version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        )
+    except (ValidationError, review.ReviewConflict) as exc:
+        _errors(request, exc)
+        return redirect(change)
+    messages.success(
+        request, _("Usulan perubahan %(name)s dikembalikan.") % {"name": change.site.name}
+    )
+    return redirect("services:review_queue")
+
+
+# ---- freshness ----
+
+
+@require_GET
+def review_stale(request):
+    if not scoping.grants_with(request.user, Right.SEE_PRIVATE):
+        raise PermissionDenied(_("Daftar ini untuk lurah, camat, suku dinas dan provinsi."))
+    groups = review.stale_by_kelurahan(request.user)
+    return render(
+        request,
+        "services/review_stale.html",
+        {
+            "groups": groups,
+            "total": sum(len(g.sites) for g in groups),
+            "freshness_days": review.freshness_days(),
+            "may_review": review.user_may_review(request.user),
+        },
+    )
