@@ -12,5 +12,6 @@ app.autodiscover_tasks()
 
 # The beat schedule lives in code (nightly recompute, pending sweep, monthly snapshot).
 from scoring.schedule import CELERY_BEAT_SCHEDULE  # noqa: E402
+from services.schedule import SERVICES_BEAT_SCHEDULE  # noqa: E402
 
-app.conf.beat_schedule = CELERY_BEAT_SCHEDULE
+app.conf.beat_schedule = {**CELERY_BEAT_SCHEDULE, **SERVICES_BEAT_SCHEDULE}

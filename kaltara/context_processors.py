@@ -2,8 +2,13 @@ from django.conf import settings
 
 
 def portal(request):
+    from accounts import scoping
+
+    user = getattr(request, "user", None)
     # An empty KALTARA_TILE_URL means a closed network: maps draw vectors only.
     return {
+        # Lazy: grants are read once per request and usually already cached by the view.
+        "nav_may_review": lambda: bool(user and scoping.grants_with(user, scoping.Right.REVIEW)),
         "tiles_config": {
             "url": settings.KALTARA_TILE_URL,
             "attribution": settings.KALTARA_TILE_ATTRIBUTION,

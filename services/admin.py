@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
-from .models import ChecklistItem, ServiceType, Site, SiteLink
+from .models import ChecklistItem, PendingChange, ReviewEvent, ServiceType, Site, SiteLink
 
 
 class ChecklistItemInline(admin.TabularInline):
@@ -98,3 +98,33 @@ class SiteLinkAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Review records are written by the review workflow only: the admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PendingChange)
+class PendingChangeAdmin(_ReadOnlyAdmin):
+    list_display = ("site", "state", "proposed_by", "submitted_at", "reviewed_by", "reviewed_at")
+    list_filter = ("state", "is_demo")
+    search_fields = ("site__name",)
+    list_select_related = ("site", "proposed_by", "reviewed_by")
+
+
+@admin.register(ReviewEvent)
+class ReviewEventAdmin(_ReadOnlyAdmin):
+    list_display = ("at", "site", "action", "from_state", "to_state", "user", "reason")
+    list_filter = ("action", "is_demo")
+    search_fields = ("site__name", "reason")
+    list_select_related = ("site", "user")
+    date_hierarchy = "at"

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.gis.geos import Point, Polygon
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -30,8 +31,6 @@ from .models import (
     SiteLink,
 )
 
-# Sites not verified for this long are flagged as stale in the list filter.
-STALE_AFTER = timedelta(days=365)
 # "Likely duplicate": the same type, a similar name, within this distance.
 DUPLICATE_RADIUS_M = 100.0
 _EARTH_RADIUS_M = 6_371_008.8
@@ -378,6 +377,7 @@ def region_choices_for(user) -> list[tuple[str, str]]:
 
 
 def stale_q(now=None) -> Q:
-    """Not verified for more than 12 months: verified long ago, or never and created long ago."""
-    cutoff = (now or timezone.now()) - STALE_AFTER
+    """Not verified within the freshness window (KALTARA_FRESHNESS_DAYS, default 12 months):
+    verified long ago, or never and created long ago."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.KALTARA_FRESHNESS_DAYS)
     return Q(verified_at__lt=cutoff) | Q(verified_at__isnull=True, created_at__lt=cutoff)

@@ -100,8 +100,3 @@ def test_the_language_switches_to_english_and_back(client, lurah):
     assert "Sign out" in page.text
     client.post(reverse("set_language"), {"language": "id", "next": detail(RB)})
     assert "Keluar" in client.get(detail(RB)).text
-
-
-def test_a_single_assignment_lands_on_its_region(client, lurah):
-    client.force_login(lurah)
-    assert client.get(reverse("home"))["Location"] == detail(RB)

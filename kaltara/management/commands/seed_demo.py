@@ -14,7 +14,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not demo_allowed():
-            raise CommandError("seed_demo ditolak: pengaturan produksi tidak boleh berisi data demo.")
+            raise CommandError(
+                "seed_demo ditolak: pengaturan produksi tidak boleh berisi data demo."
+            )
         try:
             users = demo_users_create()
             kawasan = demo_kawasan_create()
