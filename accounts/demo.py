@@ -36,8 +36,6 @@ def demo_users_create() -> list[User]:
             user.set_password(DEMO_PASSWORD)
             user.save()
         sector = Sector.objects.get(code=sector_code) if sector_code else None
-        Assignment.objects.get_or_create(
-            user=user, role=role, region_id=region_code, sector=sector
-        )
+        Assignment.objects.get_or_create(user=user, role=role, region_id=region_code, sector=sector)
         users.append(user)
     return users

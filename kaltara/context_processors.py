@@ -12,5 +12,5 @@ def portal(request):
         "tiles_config": {
             "url": settings.KALTARA_TILE_URL,
             "attribution": settings.KALTARA_TILE_ATTRIBUTION,
-        }
+        },
     }

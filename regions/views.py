@@ -41,13 +41,19 @@ def region_boundary(request, code):
             continue
         # Simplified for the browser: about 5 m is plenty at kelurahan zoom.
         geom = r.boundary.simplify(0.00005, preserve_topology=True)
-        features.append({
-            "type": "Feature",
-            "properties": {"code": r.code, "name": r.name, "level": r.level,
-                           "role": "self" if r is region else "child",
-                           "url": r.get_absolute_url()},
-            "geometry": json.loads(geom.geojson),
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "code": r.code,
+                    "name": r.name,
+                    "level": r.level,
+                    "role": "self" if r is region else "child",
+                    "url": r.get_absolute_url(),
+                },
+                "geometry": json.loads(geom.geojson),
+            }
+        )
     body = json.dumps({"type": "FeatureCollection", "features": features})
     response = HttpResponse(body, content_type="application/geo+json")
     response["Cache-Control"] = "private, max-age=3600"

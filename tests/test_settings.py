@@ -27,7 +27,11 @@ def _prod_env(**extra):
 
 def _manage(*args, env):
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         check=False,
     )
 
@@ -64,9 +68,18 @@ def test_seed_demo_creates_a_login_for_every_role(client, imported):
     from accounts.models import Assignment, User
 
     assert set(User.objects.values_list("username", flat=True)) >= {
-        "lurah.rawabunga", "camat.jatinegara", "sudinkes.jaktim", "sudindik.jaktim", "provinsi"}
-    assert Assignment.objects.filter(user__username="lurah.rawabunga",
-                                     region_id="31.75.03.1004").count() == 1
+        "lurah.rawabunga",
+        "camat.jatinegara",
+        "sudinkes.jaktim",
+        "sudindik.jaktim",
+        "provinsi",
+    }
+    assert (
+        Assignment.objects.filter(
+            user__username="lurah.rawabunga", region_id="31.75.03.1004"
+        ).count()
+        == 1
+    )
     assert client.login(username="sudinkes.jaktim", password="kaltara-demo")
     from kawasan.models import Kawasan
 

@@ -17,10 +17,21 @@ JAKTIM = "31.75"
 
 # persona -> {region: (may_see_private, may_change)} for territory-wide (sector-less) objects
 GRID = {
-    "lurah": {RB: (True, True), KM: (False, False), JATINEGARA: (False, False),
-              CAKUNG_JATINEGARA: (False, False), MENTENG: (False, False)},
-    "camat": {RB: (True, True), KM: (True, True), JATINEGARA: (True, True),
-              CAKUNG_JATINEGARA: (False, False), MENTENG: (False, False), JAKTIM: (False, False)},
+    "lurah": {
+        RB: (True, True),
+        KM: (False, False),
+        JATINEGARA: (False, False),
+        CAKUNG_JATINEGARA: (False, False),
+        MENTENG: (False, False),
+    },
+    "camat": {
+        RB: (True, True),
+        KM: (True, True),
+        JATINEGARA: (True, True),
+        CAKUNG_JATINEGARA: (False, False),
+        MENTENG: (False, False),
+        JAKTIM: (False, False),
+    },
     "sudinkes": {RB: (False, False), JAKTIM: (False, False), MENTENG: (False, False)},
     "provinsi": {RB: (True, False), MENTENG: (True, False), "31": (True, False)},
     "nobody": {RB: (False, False), "31": (False, False)},

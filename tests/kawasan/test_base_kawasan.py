@@ -11,7 +11,6 @@ from services.importing import SOURCE_RPTRA
 from services.models import OperatingStatus, ServiceType, Site
 from services.signals import site_created
 
-
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("imported")]
 
 RAWA_BUNGA = "31.75.03.1004"

@@ -10,7 +10,6 @@ from services.importing import SOURCE_PUSKESMAS, SOURCE_RPTRA
 from services.models import Site, SiteLink
 from services.signals import link_changed
 
-
 pytestmark = pytest.mark.django_db
 
 RAWA_BUNGA = "31.75.03.1004"
