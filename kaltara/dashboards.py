@@ -14,9 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,8 +28,17 @@ from regions.models import Level, Region, code_covers
 from scoring import core
 from scoring import selectors as scoring_selectors
 from scoring.models import KawasanScore, ScoreSnapshot
-from services.models import OperatingStatus, ReviewState, ServiceType, Site, SiteLink
-from services.selectors import sites_private_to, sites_visible_to, stale_q
+from services import review
+from services.models import (
+    OperatingStatus,
+    PendingChange,
+    PendingChangeState,
+    ReviewState,
+    ServiceType,
+    Site,
+    SiteLink,
+)
+from services.selectors import sites_private_to, sites_visible_to
 
 # The Utama field verification expects about 75% of health services and 90% of schools to
 # be child-friendly (domain.md); a sector not listed here shows its share without a target.
@@ -38,20 +46,8 @@ SECTOR_TARGETS = {
     "kesehatan": (("puskesmas",), 0.75),
     "pendidikan": (("sd", "smp", "sma", "smk", "slb"), 0.90),
 }
-# When the current submission was made: Site.submitted_at, kept by the review workflow;
-# where it does not exist yet, the last change stands for it (a submission waits unchanged).
-SUBMITTED_AT = (
-    "submitted_at"
-    if any(f.name == "submitted_at" for f in Site._meta.concrete_fields)
-    else "updated_at"
-)
 LIST_LIMIT = 10
 TREND_MONTHS = 12
-
-
-def review_overdue_days() -> int:
-    """A submission waiting longer than this is overdue (the review workflow's setting)."""
-    return getattr(settings, "KALTARA_REVIEW_OVERDUE_DAYS", 7)
 
 
 def code_q(field_name: str, code: str) -> Q:
@@ -92,14 +88,6 @@ def territory_codes(user) -> list[str]:
 def sector_grants(user) -> list[scoping.Grant]:
     """The user's suku dinas grants: one sector in one kota each."""
     return [g for g in scoping.grants_with(user, Right.REVIEW) if g.sector_id is not None]
-
-
-def review_queue_url() -> str | None:
-    # The review workflow is a separate piece of work: link to its queue once it exists.
-    try:
-        return reverse("services:review_queue")
-    except NoReverseMatch:
-        return None
 
 
 # --- small SVG charts, computed here and drawn by templates/dashboard/_*.svg.html -------
@@ -675,7 +663,8 @@ def area_dashboard(user, region: Region, *, kawasan_pk: int | None = None) -> Ar
     state_counts = [
         (state, label, counts[state]) for state, label in ReviewState.choices if counts.get(state)
     ]
-    stale = territory.filter(stale_q()).exclude(operating_status=OperatingStatus.CLOSED)
+    # Verified longer ago than the review workflow's freshness window, and still open.
+    stale = review.sites_stale(territory)
     pending = territory.filter(review_state__in=[ReviewState.SUBMITTED, ReviewState.RETURNED])
 
     comparison = []
@@ -772,8 +761,10 @@ class KecamatanCoverage:
 class SectorPanel:
     sector: Sector
     kota: Region
-    backlog: int
+    backlog: int  # submitted sites
     overdue: int
+    changes: int  # pending changes of verified sites
+    changes_overdue: int
     oldest: list[Site]
     type_names: list[str]
     target: float | None
@@ -800,17 +791,18 @@ def _has_type(**lookups):
 def sector_dashboard(user, *, now=None) -> list[SectorPanel]:
     """One panel per suku dinas grant: the review backlog and the sector's coverage.
 
-    Coverage is the share of the sector's open sites (for health the puskesmas, for
-    education the schools) verified within the freshness window, by kecamatan of the kota.
-    Five queries per grant plus two for names and the policy.
+    The backlog is the sector's submitted sites in the kota (overdue: waiting longer than
+    the review workflow's KALTARA_REVIEW_OVERDUE_DAYS), with the pending changes of verified
+    sites beside it. Coverage is the share of the sector's open sites (for health the
+    puskesmas, for education the schools) verified within the freshness window, by
+    kecamatan. Five queries per grant (six for a sector without targets) plus three.
     """
     now = now or timezone.now()
     grants = sector_grants(user)
     if not grants:
         return []
-    policy = scoring_selectors.policy_active().as_policy()
-    fresh_after = now - timedelta(days=policy.freshness_days)
-    overdue_before = now - timedelta(days=review_overdue_days())
+    fresh_after = review.stale_cutoff(now)
+    overdue_before = now - timedelta(days=review.overdue_days())
     sectors = Sector.objects.in_bulk({g.sector_id for g in grants})
     codes = {g.region_code for g in grants}
     regions = {
@@ -827,15 +819,16 @@ def sector_dashboard(user, *, now=None) -> list[SectorPanel]:
         of_sector = in_kota.filter(_has_type(servicetype__sector_id=grant.sector_id))
         submitted = of_sector.filter(review_state=ReviewState.SUBMITTED)
         backlog = submitted.aggregate(
-            n=Count("pk"), overdue=Count("pk", filter=Q(**{f"{SUBMITTED_AT}__lt": overdue_before}))
+            n=Count("pk"), overdue=Count("pk", filter=Q(submitted_at__lt=overdue_before))
         )
+        changes = PendingChange.objects.filter(
+            state=PendingChangeState.PENDING, site__in=of_sector.values("pk")
+        ).aggregate(n=Count("pk"), overdue=Count("pk", filter=Q(submitted_at__lt=overdue_before)))
         oldest = list(
             submitted.select_related("kelurahan")
-            .only("pk", "name", SUBMITTED_AT, "kelurahan__name", "kelurahan__code")
-            .order_by(SUBMITTED_AT, "pk")[:LIST_LIMIT]
+            .only("pk", "name", "submitted_at", "kelurahan__name", "kelurahan__code")
+            .order_by("submitted_at", "pk")[:LIST_LIMIT]
         )
-        for site in oldest:
-            site.waiting_since = getattr(site, SUBMITTED_AT)
         target_types, target = SECTOR_TARGETS.get(sector.code, ((), None))
         counted = (
             in_kota.filter(_has_type(servicetype__code__in=target_types))
@@ -877,6 +870,8 @@ def sector_dashboard(user, *, now=None) -> list[SectorPanel]:
                 kota=regions[grant.region_code],
                 backlog=backlog["n"],
                 overdue=backlog["overdue"],
+                changes=changes["n"],
+                changes_overdue=changes["overdue"],
                 oldest=oldest,
                 type_names=type_names,
                 target=target,

@@ -17,6 +17,7 @@ from accounts import scoping
 from kawasan.models import Kawasan
 from regions.models import Level, Region
 from scoring.selectors import policy_active
+from services import review
 from services.filters import SiteFilter
 
 from . import dashboards, exports, rankings
@@ -106,8 +107,8 @@ def dashboard_sector(request):
 def _sector(request):
     ctx = {
         "panels": dashboards.sector_dashboard(request.user),
-        "queue_url": dashboards.review_queue_url(),
-        "overdue_days": dashboards.review_overdue_days(),
+        "queue_url": reverse("services:review_queue"),
+        "overdue_days": review.overdue_days(),
     }
     return render(request, "dashboard/sector.html", ctx)
 

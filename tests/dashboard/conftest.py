@@ -6,9 +6,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from kaltara.dashboards import SUBMITTED_AT
 from kawasan.models import Kawasan, Membership
-from services.models import ReviewState, Site
+from services.models import ReviewState
 from tests.services.sitefactory import (
     KAMPUNG_MELAYU,
     MENTENG,
@@ -71,10 +70,9 @@ def small_kawasan(region=RAWA_BUNGA, *, name=None, public=False):
 def submitted_site(name, kelurahan=RAWA_BUNGA, types=("puskesmas",), *, days_ago=0):
     """A site submitted for review `days_ago` days ago."""
     when = timezone.now() - timedelta(days=days_ago)
-    extra = {"submitted_at": when} if SUBMITTED_AT == "submitted_at" else {}
-    site = make_site(name, kelurahan, types=types, review_state=ReviewState.SUBMITTED, **extra)
-    Site.objects.filter(pk=site.pk).update(**{SUBMITTED_AT: when})
-    return site
+    return make_site(
+        name, kelurahan, types=types, review_state=ReviewState.SUBMITTED, submitted_at=when
+    )
 
 
 __all__ = [
