@@ -5,6 +5,8 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -180,3 +182,17 @@ def test_it_reads_a_bounded_number_of_queries(
     with django_assert_max_num_queries(32):
         response = client.get(area(code))
     assert response.status_code == 200
+
+
+def test_its_query_count_does_not_grow_with_the_kawasan_and_their_sites(client, camat):
+    client.force_login(camat)
+    with CaptureQueriesContext(connection) as before:
+        cards = len(client.get(area(JATINEGARA)).context["dash"].cards)
+    for i in range(5):
+        kawasan = Kawasan.objects.create(name=f"Kawasan Tambahan {i}", region_id=RAWA_BUNGA)
+        site = make_site(f"Posyandu Tambahan {i}", RAWA_BUNGA, types=("posyandu",))
+        Membership.objects.create(kawasan=kawasan, site=site)
+    with CaptureQueriesContext(connection) as after:
+        response = client.get(area(JATINEGARA))
+    assert len(response.context["dash"].cards) == cards + 5
+    assert len(after) == len(before)
