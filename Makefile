@@ -68,5 +68,8 @@ worker: setup
 beat: setup
 	$(VENV)/bin/celery -A kaltara beat -l info
 
+loadtest: $(VENV)/.installed
+	$(PY) scripts/loadtest.py $(LOADTEST_ARGS)
+
 clean:
 	rm -rf var/.seeded-* var/kaltara.sqlite3

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaltara.settings")
 
@@ -14,4 +15,11 @@ app.autodiscover_tasks()
 from scoring.schedule import CELERY_BEAT_SCHEDULE  # noqa: E402
 from services.schedule import SERVICES_BEAT_SCHEDULE  # noqa: E402
 
-app.conf.beat_schedule = {**CELERY_BEAT_SCHEDULE, **SERVICES_BEAT_SCHEDULE}
+app.conf.beat_schedule = {
+    **CELERY_BEAT_SCHEDULE,
+    **SERVICES_BEAT_SCHEDULE,
+    "kaltara-exports-cleanup-daily": {
+        "task": "kaltara.tasks.exports_cleanup",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}

@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from regions.loading import BOUNDARY_VERSION_KEY
 from regions.models import Level, Region
 from scoring import core
 from scoring.selectors import RegionScore, policy_active, region_scores
@@ -197,7 +198,6 @@ def region_url(row: RegionScore) -> str:
 # then a finer one when the map is zoomed in. About 1 m of rounding at 5 decimals.
 DETAIL_TOLERANCE = {0: 0.0003, 1: 0.0001, 2: 0.00002}
 COORD_DECIMALS = 5
-BOUNDARY_VERSION_KEY = "regions:boundary-version"
 # Without a version set by the boundary loader, a fingerprint of the boundaries is kept
 # this long, so a reload shows within the hour even if nobody bumps the version.
 BOUNDARY_FINGERPRINT_TTL = 3600

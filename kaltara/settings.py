@@ -154,6 +154,10 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://kaltara")
 # so the embedded default needs no Redis.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if not CELERY_BROKER_URL:
+    # Inline tasks still build a (never connected) producer: keep it in memory rather than
+    # letting kombu fall back to an AMQP server on localhost.
+    CELERY_BROKER_URL = "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

@@ -1,9 +1,7 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
-from django.views.static import serve
 
 from . import views
 
@@ -39,8 +37,6 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
-
-if settings.DEBUG:
-    urlpatterns += [
-        path(f"{settings.MEDIA_URL}<path:path>", serve, {"document_root": settings.MEDIA_ROOT})
-    ]
+# MEDIA_ROOT is never served as such: uploaded documents, evidence and exports go through
+# views that check scope (services:document_download, services:link_evidence,
+# kaltara:export_download).

@@ -10,12 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Point
+from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import LEVEL_BY_PARTS, Level, Region
 
 REGION_CSV = "jakarta_wilayah_kemendagri.csv"
+# Read by the map views (kaltara.rankings) to version their cached simplified boundaries.
+BOUNDARY_VERSION_KEY = "regions:boundary-version"
 BOUNDARY_FILES = {
     Level.KABKOTA: "jakarta_kabkota_boundaries.geojson",
     Level.KECAMATAN: "jakarta_kecamatan_boundaries.geojson",
@@ -270,4 +273,7 @@ def regions_load(rows: dict[str, RegionRow], *, batch_size: int = 2000) -> LoadR
         to_update, ["name", "level", "parent", "boundary", "centroid"], batch_size=batch_size
     )
     report.created, report.updated = len(to_create), len(to_update)
+    if report.changed:
+        # Maps cache simplified boundaries under this key's value: a new value refreshes them.
+        transaction.on_commit(lambda: cache.delete(BOUNDARY_VERSION_KEY))
     return report

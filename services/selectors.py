@@ -381,3 +381,14 @@ def stale_q(now=None) -> Q:
     verified long ago, or never and created long ago."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.KALTARA_FRESHNESS_DAYS)
     return Q(verified_at__lt=cutoff) | Q(verified_at__isnull=True, created_at__lt=cutoff)
+
+
+def site_documents_visible_to(user) -> QuerySet[SiteDocument]:
+    """Live documents of the sites the user may see, plus pending ones in private scope."""
+    visible = SiteDocument.objects.filter(site__in=sites_visible_to(user).values("pk"))
+    private = _scoped_q(user, Right.SEE_PRIVATE)
+    if private is None:
+        return visible.filter(pending_change__isnull=True)
+    return visible.filter(
+        Q(pending_change__isnull=True) | Q(site__in=Site.objects.filter(private).values("pk"))
+    )

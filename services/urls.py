@@ -15,6 +15,9 @@ urlpatterns = [
     path("<int:pk>/dokumen/", views.site_document_add, name="site_document_add"),
     path("<int:pk>/hubungkan/", views.link_create, name="link_create"),
     path("tautan/<int:pk>/akhiri/", views.link_end, name="link_end"),
+    # Uploaded files are only served through these scoped views (MEDIA_ROOT is not public).
+    path("dokumen/<int:pk>/", views.document_download, name="document_download"),
+    path("tautan/<int:pk>/bukti/", views.link_evidence, name="link_evidence"),
     # Review workflow (services/review.py)
     path("<int:pk>/daftar-periksa/", views_review.checklist_edit, name="checklist_edit"),
     path("<int:pk>/ajukan/", views_review.site_submit, name="site_submit"),

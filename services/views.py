@@ -376,3 +376,41 @@ def link_end(request, pk):
     else:
         messages.error(request, _("Tanggal berakhir: isi tanggal yang sah."))
     return redirect(back)
+
+
+def _file_response(field_file, as_attachment=False):
+    import mimetypes
+    from pathlib import Path
+
+    from django.http import FileResponse
+
+    try:
+        handle = field_file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404(_("Berkas tidak ditemukan.")) from exc
+    name = Path(field_file.name).name
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    response = FileResponse(
+        handle, as_attachment=as_attachment, filename=name, content_type=content_type
+    )
+    # Uploaded files are served only through these scoped views, never sniffed as HTML.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@require_GET
+def document_download(request, pk):
+    """A site document, for users who may see its site; documents still waiting in a
+    pending change only for those who may see the site's private work."""
+    document = get_object_or_404(
+        selectors.site_documents_visible_to(request.user).select_related("site"), pk=pk
+    )
+    return _file_response(document.file)
+
+
+@require_GET
+def link_evidence(request, pk):
+    link = get_object_or_404(selectors.links_visible_to(request.user).exclude(evidence=""), pk=pk)
+    return _file_response(link.evidence)
