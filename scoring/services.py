@@ -273,17 +273,20 @@ def scores_recompute(
         for ids in kawasan_id_chunks(
             kawasan_ids=kawasan_ids, region_code=region_code, chunk_size=chunk_size
         ):
-            count, errors = _recompute_chunk(
-                ids,
-                policy_row=policy_row,
-                policy=policy,
-                type_clusters=type_clusters,
-                today=today,
-                run=run,
-            )
-            _run_add(run, count, errors)
-            # Progress is visible (and survives a later failure) chunk by chunk.
-            run.save(update_fields=["kawasan_count", "error_count", "errors"])
+            # Progress is visible (and survives a later failure) chunk by chunk; it commits
+            # with the chunk's scores, one commit per chunk (a single-kawasan recompute after
+            # an edit is dominated by its commits).
+            with transaction.atomic():
+                count, errors = _recompute_chunk(
+                    ids,
+                    policy_row=policy_row,
+                    policy=policy,
+                    type_clusters=type_clusters,
+                    today=today,
+                    run=run,
+                )
+                _run_add(run, count, errors)
+                run.save(update_fields=["kawasan_count", "error_count", "errors"])
     except Exception as exc:
         _run_add(run, 0, [f"{type(exc).__name__}: {exc}"])
         _run_finish(run, RunStatus.FAILED)
