@@ -4,14 +4,13 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Kind, Notification
-from .selectors import unread_cache_key
+from .selectors import cache_call, unread_cache_key
 
 logger = logging.getLogger(__name__)
 
@@ -60,12 +59,14 @@ def notify(
 
 def unread_forget(user_ids: Iterable[int]) -> None:
     """Drop the cached badge counts now and again after commit (a page rendered in between
-    may have cached the count without the uncommitted rows)."""
+    may have cached the count without the uncommitted rows). With the cache down the
+    action still commits; a count cached before the outage may then show until it expires
+    (UNREAD_CACHE_SECONDS)."""
     keys = [unread_cache_key(pk) for pk in user_ids]
     if not keys:
         return
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    cache_call("delete_many", keys)
+    transaction.on_commit(lambda: cache_call("delete_many", keys))
 
 
 def _enqueue_emails(ids: list[int]) -> None:

@@ -319,6 +319,15 @@ def scores_recompute_chunk(*, run_id: int, index: int, kawasan_ids: list[int]) -
     run = ScoreRun.objects.select_related("policy").get(pk=run_id)
     if index in run.chunks_done:
         return run  # a redelivered chunk: already stored and counted
+    if not run.policy.is_active:
+        # A killed worker's chunk comes back after the broker's visibility timeout (an hour
+        # on Redis); if another policy was activated meanwhile, its scores would overwrite
+        # the newer ones. The run ends failed instead; the active policy's runs cover it.
+        return score_run_chunk_failed(
+            run_id=run_id,
+            index=index,
+            message=f"chunk {index}: policy {run.policy.version} is no longer active; skipped",
+        )
     count, errors = _recompute_chunk(
         kawasan_ids,
         policy_row=run.policy,
@@ -512,7 +521,12 @@ def scores_recompute_pending(*, chunk_size: int = CHUNK_SIZE, max_rounds: int = 
     sweep retries; a killed worker's claim goes stale and is taken again.
     """
     # Cleared first: an edit from now on schedules another drain, which finds its row.
-    cache.delete(DRAIN_SCHEDULED_KEY)
+    # The flag only saves enqueues; the queue is in the database, so a cache outage must
+    # not stop the sweep from draining it.
+    try:
+        cache.delete(DRAIN_SCHEDULED_KEY)
+    except Exception as exc:
+        logger.warning("Could not clear the scoring drain flag (cache unreachable): %s", exc)
     done = 0
     for _round in range(max_rounds):
         token = uuid.uuid4()
