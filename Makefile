@@ -71,5 +71,8 @@ beat: setup
 loadtest: $(VENV)/.installed
 	$(PY) scripts/loadtest.py $(LOADTEST_ARGS)
 
+faults: $(VENV)/.installed
+	bash scripts/faults.sh $(FAULTS_ARGS)
+
 clean:
 	rm -rf var/.seeded-* var/kaltara.sqlite3

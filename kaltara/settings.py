@@ -5,9 +5,12 @@ With no variables at all this is the embedded default for a first run: SpatiaLit
 ``kaltara.settings_production``, which refuses to start without real secrets.
 """
 
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -34,7 +37,9 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "django_filters",
     "leaflet",
-    # Imports point one way: kaltara -> scoring -> kawasan -> services -> clusters
+    "axes",
+    "csp",
+    # Imports point one way: audit -> kaltara -> scoring -> kawasan -> services -> clusters
     # -> notifications -> accounts -> regions.
     "regions",
     "accounts",
@@ -44,10 +49,15 @@ INSTALLED_APPS = [
     "kawasan",
     "scoring",
     "kaltara",
+    # Reads every app's records of changes; nothing imports it.
+    "audit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Lets form widgets (django-leaflet's map) put the request's nonce on their inline script.
+    "kaltara.csp.RequestNonceMiddleware",
     # Serves static files under gunicorn too, so the portal needs no CDN and no extra server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -59,10 +69,16 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Downloads of exports and documents leave a row for the audit page.
+    "audit.middleware.DownloadAuditMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kaltara.urls"
 WSGI_APPLICATION = "kaltara.wsgi.application"
+# Django's form renderer, plus the request's CSP nonce for widgets that ask for one.
+FORM_RENDERER = "kaltara.csp.NonceFormRenderer"
 
 TEMPLATES = [
     {
@@ -76,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kaltara.context_processors.portal",
+                "kaltara.context_processors.csp_nonce",
                 "notifications.context_processors.inbox",
             ],
         },
@@ -99,12 +116,38 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# django-axes checks every sign-in attempt first (it needs the request: the login page and
+# the admin pass it); ModelBackend then checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Brute force: five wrong passwords for one username from one address lock that pair out
+# for 30 minutes. Keyed on the pair, so a stranger guessing cannot lock an officer out of
+# their own office, and one office address shared by many officers locks out no one else.
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
+# Failed attempts are kept one by one for the audit page (AccessAttempt only counts them).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Behind a reverse proxy every request comes from the proxy's address: set the number of
+# trusted proxies so the client's address is read from X-Forwarded-For (the right-most
+# entries, the ones the proxies added). 0: REMOTE_ADDR only, which a client cannot forge.
+KALTARA_PROXY_COUNT = env.int("KALTARA_PROXY_COUNT", default=0)
+if KALTARA_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = KALTARA_PROXY_COUNT
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 
 # Bahasa Indonesia first; English selectable through the language switch.
 LANGUAGE_CODE = "id"
@@ -135,6 +178,29 @@ KALTARA_TILE_URL = env.str(
 KALTARA_TILE_ATTRIBUTION = env.str(
     "KALTARA_TILE_ATTRIBUTION", default="&copy; OpenStreetMap contributors"
 )
+
+
+def tile_source(url: str) -> str | None:
+    """The CSP source of the tile server: its scheme, host and port, with a "{s}" subdomain
+    placeholder as a wildcard. None for no tiles or tiles served by the portal itself."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if not parts.netloc:
+        return None  # a path on this site: 'self' covers it
+    if parts.scheme not in ("http", "https"):
+        raise ImproperlyConfigured("KALTARA_TILE_URL must be an http(s) URL or a path.")
+    labels = parts.netloc.split(".")
+    if "{" in labels[0]:
+        labels[0] = "*"
+    host = ".".join(labels)
+    if "{" in host or "}" in host:
+        raise ImproperlyConfigured(
+            "KALTARA_TILE_URL: only the first part of the host may be a placeholder ({s})."
+        )
+    return f"{parts.scheme}://{host}"
+
+
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (-6.2, 106.85),
     "DEFAULT_ZOOM": 11,
@@ -145,6 +211,31 @@ LEAFLET_CONFIG = {
     else [],
     "RESET_VIEW": False,
     "NO_GLOBALS": False,
+}
+
+# Content Security Policy: scripts, styles, fetches and forms only from the portal itself,
+# images also from the tile server. Inline <script> runs only with the request's nonce
+# (django-leaflet's map widget); event handlers live in static/js/portal.js.
+_TILE_SOURCE = tile_source(KALTARA_TILE_URL)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        # <style> elements and stylesheets: only ours, from static/css.
+        "style-src": [SELF],
+        # style="" attributes are allowed: colours come from the database (service-type
+        # chips, legends, map markers that Leaflet builds from HTML strings) and cannot be
+        # listed in advance. An injected attribute can neither run script nor load anything
+        # outside img-src, and <style> elements and foreign stylesheets stay refused.
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", *([_TILE_SOURCE] if _TILE_SOURCE else [])],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+    }
 }
 
 # Redis in production (shared by all workers: locks, deduplication); memory when embedded.
@@ -161,6 +252,14 @@ if not CELERY_BROKER_URL:
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# An edit whose recompute cannot be published gives up quickly: the sweep catches it up.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.2,
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540

@@ -26,6 +26,7 @@ kaltara_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("ping/", views.ping, name="ping"),
     path("", include((kaltara_patterns, "kaltara"))),
     path("accounts/", include("accounts.urls")),
     path("wilayah/", include("regions.urls")),
@@ -33,6 +34,7 @@ urlpatterns = [
     path("situs/", include("services.urls")),
     path("kawasan/", include("kawasan.urls")),
     path("kotak-masuk/", include("notifications.urls")),
+    path("audit/", include("audit.urls")),
     # The language can be switched on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
@@ -40,3 +42,6 @@ urlpatterns = [
 # MEDIA_ROOT is never served as such: uploaded documents, evidence and exports go through
 # views that check scope (services:document_download, services:link_evidence,
 # kaltara:export_download).
+
+# A database outage shows the portal's own 503 page (with Retry-After), other errors its 500.
+handler500 = "kaltara.errors.server_error"

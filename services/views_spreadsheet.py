@@ -1,5 +1,7 @@
 """The Excel round trip: download, upload for a dry run, confirm to apply."""
 
+import logging
+
 from django import forms
 from django.contrib import messages
 from django.core.cache import cache
@@ -12,6 +14,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import selectors, spreadsheet
+
+logger = logging.getLogger(__name__)
 
 
 class UploadForm(forms.Form):
@@ -82,13 +86,26 @@ def spreadsheet_confirm(request, token):
     # time per file (cache.add is atomic on Redis and in memory), and the file is read only
     # after the claim, so a confirm that waited finds it gone.
     claim = f"spreadsheet-confirm:{request.user.pk}:{token}"
-    if not cache.add(claim, 1, timeout=600):
+    try:
+        claimed = cache.add(claim, 1, timeout=600)
+    except Exception:
+        # Without the cache the double-confirm guard cannot hold: apply nothing, keep the file.
+        logger.exception("Cache unreachable: spreadsheet confirm postponed")
+        messages.error(
+            request, _("Berkas belum dapat diterapkan saat ini; coba lagi sebentar lagi.")
+        )
+        return redirect("spreadsheet:confirm", token=token)
+    if not claimed:
         messages.warning(request, _("Berkas ini sedang diterapkan. Tunggu sebentar."))
         return redirect("spreadsheet:upload")
     try:
         return _confirm(request, token)
     finally:
-        cache.delete(claim)
+        try:
+            cache.delete(claim)
+        except Exception:
+            # The claim expires by itself after its timeout.
+            logger.exception("Cache unreachable: spreadsheet confirm claim left to expire")
 
 
 def _confirm(request, token):
