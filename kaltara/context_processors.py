@@ -21,3 +21,8 @@ def portal(request):
             "attribution": settings.KALTARA_TILE_ATTRIBUTION,
         },
     }
+
+
+def csp_nonce(request):
+    # Lazy: the nonce is made (and added to the header) only if a template prints it.
+    return {"csp_nonce": getattr(request, "csp_nonce", "")}

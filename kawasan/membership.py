@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from regions.models import Region
 from services.models import OperatingStatus, Site
 
-from .models import Kawasan, Membership
+from .models import Kawasan, KawasanAction, KawasanChange, Membership
 from .signals import kawasan_changed
 
 
@@ -29,6 +29,15 @@ def _changed(kawasan: Kawasan, user) -> None:
     kawasan_changed.send(sender=Kawasan, kawasan=kawasan, user=user)
 
 
+def _record(kawasan: Kawasan, user, action: str, changes: dict) -> None:
+    # The audit trail: who changed the kawasan, when, and what (display strings old -> new).
+    KawasanChange.objects.create(kawasan=kawasan, user=user, action=action, changes=changes)
+
+
+def _site_label(site: Site | None) -> str:
+    return site.name if site is not None else ""
+
+
 @transaction.atomic
 def kawasan_create(*, user, region: Region, name: str, with_active_sites: bool = True) -> Kawasan:
     """A new kawasan over a kelurahan or kecamatan; by default every active site there joins."""
@@ -37,11 +46,18 @@ def kawasan_create(*, user, region: Region, name: str, with_active_sites: bool =
             {"region": _("Kawasan hanya dapat dibuat untuk kelurahan atau kecamatan.")}
         )
     kawasan = Kawasan.objects.create(name=name, region=region)
+    site_ids = []
     if with_active_sites:
-        site_ids = region_active_sites(region).values_list("pk", flat=True)
+        site_ids = list(region_active_sites(region).values_list("pk", flat=True))
         Membership.objects.bulk_create(
             [Membership(kawasan=kawasan, site_id=pk, added_by=user) for pk in site_ids]
         )
+    _record(
+        kawasan,
+        user,
+        KawasanAction.CREATED,
+        {"name": ["", name], "region": ["", region.name], "members": ["", str(len(site_ids))]},
+    )
     _changed(kawasan, user)
     return kawasan
 
@@ -54,9 +70,16 @@ def kawasan_update(*, kawasan: Kawasan, user, name: str, hub: Site | None) -> Ka
             {"hub": _("Pusat (hub) harus salah satu anggota kawasan. Tambahkan situsnya dulu.")}
         )
     hub_changed = kawasan.hub_id != (hub.pk if hub else None)
+    changes = {}
+    if kawasan.name != name:
+        changes["name"] = [kawasan.name, name]
+    if hub_changed:
+        changes["hub"] = [_site_label(kawasan.hub), _site_label(hub)]
     kawasan.name = name
     kawasan.hub = hub
     kawasan.save(update_fields=["name", "hub", "updated_at"])
+    if changes:
+        _record(kawasan, user, KawasanAction.UPDATED, changes)
     if hub_changed:
         _changed(kawasan, user)
     return kawasan
@@ -70,6 +93,7 @@ def kawasan_member_add(*, kawasan: Kawasan, site: Site, user) -> bool:
     )
     if created:
         kawasan.save(update_fields=["updated_at"])
+        _record(kawasan, user, KawasanAction.MEMBER_ADDED, {"members": ["", site.name]})
         _changed(kawasan, user)
     return created
 
@@ -81,9 +105,12 @@ def kawasan_member_remove(*, kawasan: Kawasan, site: Site, user) -> bool:
     if not deleted:
         return False
     fields = ["updated_at"]
+    changes = {"members": [site.name, ""]}
     if kawasan.hub_id == site.pk:
         kawasan.hub = None
         fields.append("hub")
+        changes["hub"] = [site.name, ""]
     kawasan.save(update_fields=fields)
+    _record(kawasan, user, KawasanAction.MEMBER_REMOVED, changes)
     _changed(kawasan, user)
     return True

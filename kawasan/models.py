@@ -70,3 +70,41 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.kawasan_id}:{self.site_id}"
+
+
+class KawasanAction(models.TextChoices):
+    CREATED = "created", _("Dibuat")
+    UPDATED = "updated", _("Diubah")
+    MEMBER_ADDED = "member_added", _("Anggota ditambahkan")
+    MEMBER_REMOVED = "member_removed", _("Anggota dikeluarkan")
+
+
+class KawasanChange(models.Model):
+    """The history of a kawasan by hand: who changed its name, hub or members, and when."""
+
+    kawasan = models.ForeignKey(Kawasan, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("oleh"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    action = models.CharField(_("tindakan"), max_length=20, choices=KawasanAction.choices)
+    # {"field": [old, new], ...} as display strings, like services.SiteChange.changes
+    changes = models.JSONField(_("perubahan"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("riwayat kawasan")
+        verbose_name_plural = _("riwayat kawasan")
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(action__in=KawasanAction.values),
+                name="kawasan_change_action_valid",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kawasan_id}: {self.get_action_display()}"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,7 +81,8 @@ def test_seed_demo_creates_a_login_for_every_role(client, imported):
         ).count()
         == 1
     )
-    assert client.login(username="sudinkes.jaktim", password="kaltara-demo")
+    # django-axes checks every sign-in against its lockouts and needs the request for it.
+    assert client.login(request=HttpRequest(), username="sudinkes.jaktim", password="kaltara-demo")
     from kawasan.models import Kawasan
 
     demo = Kawasan.objects.get(is_demo=True, region_id="31.75.03.1004")
