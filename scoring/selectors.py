@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.db.models import Avg, Count, F, FloatField, Func, Max, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -113,19 +114,7 @@ def _kawasan_inputs_batch(
         if site_id not in site_rows:
             site_rows[site_id] = site_fields
 
-    # A link is active from its start date through its end date (open-ended if none); it
-    # counts for the kawasan holding both ends, matched in the join.
-    link_rows = (
-        SiteLink.objects.filter(
-            site_a__memberships__kawasan_id__in=ids,
-            site_b__memberships__kawasan_id=F("site_a__memberships__kawasan_id"),
-            start_date__lte=today,
-        )
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-        .values_list("site_a__memberships__kawasan_id", "site_a_id", "site_b_id")
-        .order_by()  # the model ordering would make DISTINCT keep one row per link
-        .distinct()
-    )
+    link_rows = _links_within(ids, today)
     links: dict[int, list[core.LinkInput]] = defaultdict(list)
     for kawasan_id, a, b in link_rows:
         links[kawasan_id].append(core.LinkInput(a, b))
@@ -161,6 +150,33 @@ def _kawasan_inputs_batch(
 
 def _link_key(link: core.LinkInput) -> tuple[int, int]:
     return (link.a, link.b)
+
+
+def _links_within(ids: list[int], today: date) -> list[tuple[int, int, int]]:
+    """(kawasan id, site a, site b) of the active links whose two ends are members of the
+    same kawasan of `ids`; a pair linked in two kinds comes once.
+
+    A link is active from its start date through its end date (open-ended if none). Plain
+    SQL that both databases read: the ORM would reach the memberships through two extra
+    joins on the site table (about a third of the query's time at national scale).
+    """
+    q = connection.ops.quote_name
+    link, member = SiteLink._meta, Membership._meta
+    a, b = q(link.get_field("site_a").column), q(link.get_field("site_b").column)
+    start, end = q(link.get_field("start_date").column), q(link.get_field("end_date").column)
+    site, kawasan = q(member.get_field("site").column), q(member.get_field("kawasan").column)
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"SELECT DISTINCT ma.{kawasan}, l.{a}, l.{b} FROM {q(link.db_table)} l "  # noqa: S608
+        f"JOIN {q(member.db_table)} ma ON ma.{site} = l.{a} "
+        f"JOIN {q(member.db_table)} mb ON mb.{site} = l.{b} AND mb.{kawasan} = ma.{kawasan} "
+        f"WHERE ma.{kawasan} IN ({placeholders}) AND l.{start} <= %s "
+        f"AND (l.{end} IS NULL OR l.{end} >= %s)"
+    )
+    day = connection.ops.adapt_datefield_value(today)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids, day, day])
+        return cursor.fetchall()
 
 
 def kawasan_ids_for_sites(site_ids: Iterable[int]) -> list[int]:
@@ -238,6 +254,9 @@ def region_scores(
     zero = Value(0.0, output_field=FloatField())
     kelurahan_rows = (
         Region.objects.filter(below, level=Level.KELURAHAN)
+        # Group by the code alone: without values() the GROUP BY holds every column of
+        # the region, its boundary too (~20 ms instead of ~1 ms on PostGIS).
+        .values("code")
         .annotate(
             n=Count("kawasan"),
             # A kawasan not scored yet counts as 0, like a kelurahan without kawasan.

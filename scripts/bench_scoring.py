@@ -51,6 +51,7 @@ def log(message: str) -> None:
 
 def read_floor(kawasan_ids: list[int] | None = None) -> int:
     """Read the inputs of the kawasan (default: all) as a recompute does, without scoring."""
+    from django.db import transaction
     from django.utils import timezone
 
     from scoring import selectors, services
@@ -59,7 +60,9 @@ def read_floor(kawasan_ids: list[int] | None = None) -> int:
     type_clusters = selectors.type_clusters_map()
     count = 0
     for ids in services.kawasan_id_chunks(kawasan_ids=kawasan_ids, chunk_size=services.CHUNK_SIZE):
-        count += len(selectors.kawasan_inputs(ids, today=today, type_clusters=type_clusters))
+        with transaction.atomic():  # read as the recompute's chunk transaction does
+            services.batch_query_tuning()
+            count += len(selectors.kawasan_inputs(ids, today=today, type_clusters=type_clusters))
     return count
 
 
