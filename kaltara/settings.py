@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an oversized body is refused before anything reads it.
+    "kaltara.limits.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Lets form widgets (django-leaflet's map) put the request's nonce on their inline script.
@@ -128,6 +130,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# The largest request the portal accepts (a 5 MB document with its form, with room to spare);
+# anything larger is refused with 413 before it is read (kaltara.limits).
+KALTARA_MAX_REQUEST_BYTES = env.int("KALTARA_MAX_REQUEST_BYTES", default=12 * 1024 * 1024)
 
 # Brute force: five wrong passwords for one username from one address lock that pair out
 # for 30 minutes. Keyed on the pair, so a stranger guessing cannot lock an officer out of

@@ -67,6 +67,33 @@ def test_it_shows_review_steps_with_the_state_change_and_the_reason(client, sudi
     assert rows[0].note == "Foto ruang konseling kurang"
 
 
+def test_it_shows_pending_changes_and_link_changes(client, lurah, sudinkes, provinsi):
+    from tests.services.reviewkit import verified_site
+
+    site = verified_site("Puskesmas Rawa Bunga")
+    other = make_site("Posyandu Anggrek", types=("posyandu",), location=point_in(RAWA_BUNGA, 70))
+    updated = services.site_update(
+        user=lurah, site=site, data={"name": "Puskesmas Rawa Bunga Baru"}, version=site.version
+    )
+    change = updated.pending_change
+    review.pending_change_return(
+        user=sudinkes, change=change, version=change.version, reason="Nama resmi belum sesuai SK"
+    )
+    link = services.link_create(user=lurah, site_a=site, site_b=other, kind="referral")
+    services.link_end(user=lurah, link=link, reason="Program selesai")
+
+    reviews = _rows(_page(client, provinsi, jenis="review"))
+    assert [(r.action, r.actor) for r in reviews] == [
+        ("Usulan perubahan dikembalikan", sudinkes),
+        ("Usulan perubahan diajukan", lurah),
+    ]
+    assert ("Nama", "Puskesmas Rawa Bunga", "Puskesmas Rawa Bunga Baru") in reviews[1].changes
+    assert reviews[0].note == "Nama resmi belum sesuai SK"
+    links = [r for r in _rows(_page(client, provinsi, jenis="site")) if r.subject == site.name]
+    assert [r.action for r in links] == ["Keterhubungan diakhiri", "Dihubungkan"]
+    assert links[0].note == "Program selesai"
+
+
 def test_it_records_and_shows_kawasan_edits(client, lurah, provinsi):
     rptra = make_site("RPTRA Rawa Bunga", types=("rptra",), public=True)
     other = make_site("Posyandu Anggrek", types=("posyandu",))

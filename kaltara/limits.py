@@ -1,0 +1,33 @@
+"""A cap on the size of a request body, checked before anything reads it.
+
+Django writes an upload to a temporary file before any form sees it, and the CSRF check
+reads the body of any POST (signed in or not), so without a cap a stranger could fill the
+disk with one request. The largest legitimate request is a document or link evidence form
+(5 MB file, see services.models.MAX_DOCUMENT_BYTES) or an Excel file (2 MB).
+"""
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+
+class RequestBodyLimitMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads no body it cannot measure
+        limit = settings.KALTARA_MAX_REQUEST_BYTES
+        if length > limit:
+            message = _(
+                "Kiriman terlalu besar (%(size)s MB; batasnya %(max)s MB). "
+                "Perkecil berkasnya lalu unggah lagi."
+            ) % {"size": length // (1024 * 1024), "max": limit // (1024 * 1024)}
+            response = HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+            # The body was not read: the connection cannot be reused for another request.
+            response["Connection"] = "close"
+            return response
+        return self.get_response(request)
