@@ -71,6 +71,9 @@ beat: setup
 loadtest: $(VENV)/.installed
 	$(PY) scripts/loadtest.py $(LOADTEST_ARGS)
 
+bench: $(VENV)/.installed
+	KALTARA_DATA_DIR=$(DATA_DIR) PY=$(PY) bash scripts/bench.sh $(BENCH_ARGS)
+
 faults: $(VENV)/.installed
 	bash scripts/faults.sh $(FAULTS_ARGS)
 
