@@ -13,8 +13,21 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +36,7 @@ from accounts import scoping
 from accounts.models import Sector
 from accounts.scoping import Right
 from clusters.models import Cluster
-from kawasan.models import Kawasan
+from kawasan.models import Kawasan, Membership
 from regions.models import Level, Region, code_covers
 from scoring import core
 from scoring import selectors as scoring_selectors
@@ -39,6 +52,8 @@ from services.models import (
     SiteLink,
 )
 from services.selectors import sites_private_to, sites_visible_to
+
+from . import rankings
 
 # The Utama field verification expects about 75% of health services and 90% of schools to
 # be child-friendly (domain.md); a sector not listed here shows its share without a target.
@@ -596,20 +611,135 @@ class ComparisonRow:
     url: str
 
 
-@dataclass
 class AreaDashboard:
-    region: Region
-    cards: list[KawasanCard]
-    selected: KawasanReport | None
-    trend: TrendChart
-    rank: scoring_selectors.RegionScore | None
-    rank_of: int  # how many regions the rank is among
-    rank_parent: Region | None
-    state_counts: list[tuple[str, str, int]]  # review state, its label, number of sites
-    stale_sites: list[Site]
-    stale_count: int
-    pending_sites: list[Site]
-    comparison: list[ComparisonRow]
+    """The dashboard of a kelurahan or kecamatan; `kawasan_pk` is the one shown in detail.
+
+    Without it, the detail shows the region's own base kawasan, else the first; reading
+    `kawasan` (or what depends on it) raises Kawasan.DoesNotExist when kawasan_pk is not a
+    kawasan of the region. Every part is read on first use, so a page whose fragments
+    come from the cache reads none of them.
+    """
+
+    def __init__(
+        self,
+        user,
+        region: Region,
+        *,
+        kawasan_pk: int | None = None,
+        policy: core.Policy | None = None,
+        today: date | None = None,
+    ):
+        self.user = user
+        self.region = region
+        self.kawasan_pk = kawasan_pk
+        self._policy = policy
+        self.today = today or timezone.localdate()
+
+    @cached_property
+    def policy(self) -> core.Policy:
+        return self._policy or scoring_selectors.policy_active().as_policy()
+
+    @cached_property
+    def kawasans(self) -> list[Kawasan]:
+        return list(kawasan_in_region(self.region.code))
+
+    @cached_property
+    def kawasan(self) -> Kawasan | None:
+        if self.kawasan_pk is not None:
+            if "kawasans" in self.__dict__:
+                found = next((k for k in self.kawasans if k.pk == self.kawasan_pk), None)
+            else:  # the detail alone: one row rather than the whole list
+                found = kawasan_in_region(self.region.code).filter(pk=self.kawasan_pk).first()
+            if found is None:
+                raise Kawasan.DoesNotExist
+            return found
+        own_base = (k for k in self.kawasans if k.region_id == self.region.code and k.is_base)
+        return next(own_base, self.kawasans[0] if self.kawasans else None)
+
+    @cached_property
+    def cards(self) -> list[KawasanCard]:
+        cards = []
+        for k in self.kawasans:
+            score = getattr(k, "score", None)
+            band, points = next_band(score.total, self.policy) if score else (None, None)
+            cards.append(KawasanCard(k, score, band, points))
+        return cards
+
+    @cached_property
+    def selected(self) -> KawasanReport | None:
+        if self.kawasan is None:
+            return None
+        return kawasan_reports([self.kawasan], self.user, policy=self.policy, today=self.today)[0]
+
+    @cached_property
+    def trend(self) -> TrendChart:
+        if self.kawasan is None:
+            return trend_chart([], [])
+        return _kawasan_trend(self.kawasan, self.selected, self.policy)
+
+    @cached_property
+    def _ranking(self) -> list[scoring_selectors.RegionScore]:
+        # Rank among the regions of the same level in the kota.
+        kota = code_ancestor(self.region.code, 1)
+        return scoring_selectors.region_scores(self.region.level, kota, policy=self.policy)
+
+    @cached_property
+    def rank(self) -> scoring_selectors.RegionScore | None:
+        return next((r for r in self._ranking if r.code == self.region.code), None)
+
+    @property
+    def rank_of(self) -> int:  # how many regions the rank is among
+        return len(self._ranking)
+
+    @cached_property
+    def rank_parent(self) -> Region | None:
+        kota = code_ancestor(self.region.code, 1)
+        return Region.objects.only("code", "name", "level").filter(code=kota).first()
+
+    @cached_property
+    def _territory(self) -> QuerySet[Site]:
+        return sites_private_to(self.user).filter(code_q("kelurahan__code", self.region.code))
+
+    @cached_property
+    def state_counts(self) -> list[tuple[str, str, int]]:  # review state, its label, number
+        counts = dict(
+            self._territory.values("review_state")
+            .annotate(n=Count("pk"))
+            .values_list("review_state", "n")
+            .order_by()
+        )
+        return [
+            (state, label, counts[state])
+            for state, label in ReviewState.choices
+            if counts.get(state)
+        ]
+
+    @cached_property
+    def stale_count(self) -> int:
+        # Verified longer ago than the review workflow's freshness window, and still open.
+        return review.sites_stale(self._territory).count()
+
+    @cached_property
+    def stale_sites(self) -> list[Site]:
+        return list(
+            review.sites_stale(self._territory)
+            .only("pk", "name", "verified_at", "kelurahan_id")
+            .order_by("verified_at", "name")[:LIST_LIMIT]
+        )
+
+    @cached_property
+    def pending_sites(self) -> list[Site]:
+        return list(
+            self._territory.filter(review_state__in=[ReviewState.SUBMITTED, ReviewState.RETURNED])
+            .only("pk", "name", "review_state", "updated_at", "kelurahan_id")
+            .order_by("updated_at")[:LIST_LIMIT]
+        )
+
+    @cached_property
+    def comparison(self) -> list[ComparisonRow]:
+        if self.region.level != Level.KECAMATAN:
+            return []
+        return kelurahan_comparison(self.region.code, self.policy)
 
 
 def kawasan_in_region(code: str) -> QuerySet[Kawasan]:
@@ -623,75 +753,117 @@ def kawasan_in_region(code: str) -> QuerySet[Kawasan]:
 
 
 def area_dashboard(user, region: Region, *, kawasan_pk: int | None = None) -> AreaDashboard:
-    """The dashboard of a kelurahan or kecamatan; `kawasan_pk` is the one shown in detail.
+    return AreaDashboard(user, region, kawasan_pk=kawasan_pk)
 
-    Without it, the detail shows the region's own base kawasan, else the first. Raises
-    Kawasan.DoesNotExist when kawasan_pk is not a kawasan of the region.
+
+# --- versions: what the cached parts of the dashboards are keyed by ----------------------
+
+
+def grants_key(user) -> str:
+    """The user's grants as a key part: users whose grants are equal see the same thing.
+
+    Every scoped read (visible and private sites, the right to change) is a function of the
+    grants alone, so fragments keyed by them are never shown to a user of another scope.
     """
-    policy = scoring_selectors.policy_active().as_policy()
-    kawasans = list(kawasan_in_region(region.code))
-    kawasan = None
-    if kawasan_pk is not None:
-        kawasan = next((k for k in kawasans if k.pk == kawasan_pk), None)
-        if kawasan is None:
-            raise Kawasan.DoesNotExist
-    cards = []
-    for k in kawasans:
-        score = getattr(k, "score", None)
-        band, points = next_band(score.total, policy) if score else (None, None)
-        cards.append(KawasanCard(k, score, band, points))
-    if kawasan is None and kawasans:
-        kawasan = next(
-            (k for k in kawasans if k.region_id == region.code and k.is_base), kawasans[0]
+    grants = sorted((g.role, g.region_code, g.sector_id or 0) for g in scoping.grants_for(user))
+    return rankings.fingerprint("grants", *grants)
+
+
+@dataclass(frozen=True)
+class AreaVersions:
+    data: str  # rankings.data_version(): the stored scores, kawasan, snapshots, catalogue
+    kawasan_pk: int | None  # the kawasan shown in detail (None: the region has none)
+    kawasan: str  # everything the live report of that kawasan reads
+    territory: str  # the sites of the region in the user's private scope
+
+
+AREA_LEVELS = (Level.KELURAHAN, Level.KECAMATAN)
+_REGION_FIELDS = ("code", "name", "level", "parent_id")
+
+
+def area_region(user, code: str, kawasan_pk: int | None) -> tuple[Region, AreaVersions] | None:
+    """A kelurahan or kecamatan with the versions of its dashboard's parts, in one query.
+
+    None when there is no such region; versions.kawasan_pk is None when kawasan_pk is not
+    a kawasan of it (or it has none). The versions are read before any data they cover
+    (see rankings): the scores, the kawasan shown in detail (kawasan_signature), and the
+    sites of the region in the user's private scope (count, last edit, sum of versions:
+    every site write bumps its version and updated_at). The query's SQL depends on the
+    region, the kawasan asked for and the grants only: it is compiled once per process.
+    """
+    grants = tuple(sorted(scoping.grants_for(user), key=repr))
+
+    def build():
+        territory = sites_private_to(user).filter(code_q("kelurahan__code", code))
+        return (
+            Region.objects.filter(code=code, level__in=AREA_LEVELS)
+            .order_by()
+            .annotate(
+                _data=rankings.data_version_signature(),
+                _kawasan=kawasan_signature(code, kawasan_pk),
+                _territory=rankings.signature(
+                    territory, ("COUNT", "pk"), ("MAX", "updated_at"), ("SUM", "version")
+                ),
+            )
+            .values_list(*_REGION_FIELDS, "_data", "_kawasan", "_territory")
         )
-    selected = kawasan_reports([kawasan], user, policy=policy)[0] if kawasan else None
 
-    trend = _kawasan_trend(kawasan, selected, policy) if kawasan else trend_chart([], [])
-
-    # Rank among the regions of the same level in the kota.
-    kota = code_ancestor(region.code, 1)
-    ranking = scoring_selectors.region_scores(region.level, kota, policy=policy)
-    rank = next((r for r in ranking if r.code == region.code), None)
-
-    territory = sites_private_to(user).filter(code_q("kelurahan__code", region.code))
-    counts = dict(
-        territory.values("review_state")
-        .annotate(n=Count("pk"))
-        .values_list("review_state", "n")
-        .order_by()
+    row = rankings.row_compiled_once(("area", code, kawasan_pk, grants), build)
+    if row is None:
+        return None
+    *fields, data, kawasan, territory = row
+    region = Region(**dict(zip(_REGION_FIELDS, fields, strict=True)))
+    selected = int(kawasan.split("/", 1)[0]) if kawasan else None
+    return region, AreaVersions(
+        data=rankings.fingerprint(data),
+        kawasan_pk=selected,
+        kawasan=rankings.fingerprint(kawasan) if selected is not None else "-",
+        territory=rankings.fingerprint(territory),
     )
-    state_counts = [
-        (state, label, counts[state]) for state, label in ReviewState.choices if counts.get(state)
-    ]
-    # Verified longer ago than the review workflow's freshness window, and still open.
-    stale = review.sites_stale(territory)
-    pending = territory.filter(review_state__in=[ReviewState.SUBMITTED, ReviewState.RETURNED])
 
-    comparison = []
-    if region.level == Level.KECAMATAN:
-        comparison = kelurahan_comparison(region.code, policy)
-    return AreaDashboard(
-        region=region,
-        cards=cards,
-        selected=selected,
-        trend=trend,
-        rank=rank,
-        rank_of=len(ranking),
-        rank_parent=Region.objects.only("code", "name", "level").filter(code=kota).first(),
-        state_counts=state_counts,
-        stale_sites=list(
-            stale.only("pk", "name", "verified_at", "kelurahan_id").order_by("verified_at", "name")[
-                :LIST_LIMIT
-            ]
+
+def kawasan_signature(region_code: str, kawasan_pk: int | None) -> Subquery:
+    """A subquery: the kawasan shown in detail (the given one, else the region's own base
+    kawasan, else the first) as "<pk>/..." with what its live report reads.
+
+    Its row (hub, edits), its stored score's time, its memberships, its member sites (any
+    site edit bumps version and updated_at), their links and its monthly snapshots; the
+    policy and the catalogue are in rankings.data_version_signature. NULL when none.
+    """
+    rows = Kawasan.objects.filter(code_q("region__code", region_code))
+    if kawasan_pk is not None:
+        rows = rows.filter(pk=kawasan_pk)
+    else:
+        own_base = Case(
+            When(region_id=region_code, is_base=True, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        rows = rows.order_by(own_base, "region_id", "-is_base", "name", "pk")
+    sign = rankings.signature
+    count = ("COUNT", "pk")
+    members = Membership.objects.filter(kawasan_id=OuterRef("pk"))
+    links = SiteLink.objects.filter(site_a__memberships__kawasan_id=OuterRef("pk"))
+    snapshots = ScoreSnapshot.objects.filter(kawasan_id=OuterRef("pk"))
+    state = rankings.Signature(
+        (None, "pk"),
+        (None, "hub_id"),
+        (None, "updated_at"),
+        (None, "score__computed_at"),
+        (
+            None,
+            sign(
+                members,
+                count,
+                ("MAX", "pk"),
+                ("MAX", "site__updated_at"),
+                ("SUM", "site__version"),
+            ),
         ),
-        stale_count=stale.count(),
-        pending_sites=list(
-            pending.only("pk", "name", "review_state", "updated_at", "kelurahan_id").order_by(
-                "updated_at"
-            )[:LIST_LIMIT]
-        ),
-        comparison=comparison,
+        (None, sign(links, count, ("MAX", "pk"), ("COUNT", "end_date"), ("MAX", "end_date"))),
+        (None, sign(snapshots, count, ("MAX", "created_at"))),
     )
+    return Subquery(rows.annotate(_state=state).values("_state")[:1])
 
 
 def code_ancestor(code: str, index: int) -> str:
@@ -885,6 +1057,42 @@ def sector_dashboard(user, *, now=None) -> list[SectorPanel]:
             )
         )
     return panels
+
+
+def sector_version(user, *, now=None) -> str:
+    """The version of the user's sector panels: the sites and pending changes of the kotas
+    of their grants, the catalogue, and the minute (overdue and fresh move with time)."""
+    now = now or timezone.now()
+    grants = sector_grants(user)
+    if not grants:
+        return "-"
+
+    def build():
+        in_kotas = Q(pk__in=[])
+        for grant in grants:
+            in_kotas |= code_q("kelurahan__code", grant.region_code)
+        sites = Site.objects.filter(in_kotas)
+        changes = PendingChange.objects.filter(site__in=sites.values("pk"))
+        sign = rankings.signature
+        count = ("COUNT", "pk")
+        return (
+            Sector.objects.filter(pk=grants[0].sector_id)
+            .order_by()
+            .annotate(
+                _v=rankings.Signature(
+                    (None, sign(sites, count, ("MAX", "updated_at"), ("SUM", "version"))),
+                    (None, sign(changes, count, ("MAX", "pk"), ("SUM", "version"))),
+                    (None, sign(ServiceType.objects.all(), count)),
+                )
+            )
+            .values_list("_v")
+        )
+
+    row = rankings.row_compiled_once(("sector", tuple(sorted(grants, key=repr))), build)
+    minute = timezone.localtime(now).strftime("%Y%m%d%H%M")
+    return rankings.fingerprint(
+        row[0] if row else "-", minute, review.overdue_days(), review.freshness_days()
+    )
 
 
 # --- the provincial overview -------------------------------------------------------------

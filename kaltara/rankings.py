@@ -10,16 +10,29 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import re
+from functools import cached_property
+from pathlib import Path
 
 import django_filters
+from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
+from django.db.models import F, Func, QuerySet, Subquery, TextField
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from kawasan.models import Kawasan
 from regions.loading import BOUNDARY_VERSION_KEY
 from regions.models import Level, Region
 from scoring import core
+from scoring.models import ScoreSnapshot, ScoringPolicy
 from scoring.selectors import RegionScore, policy_active, region_scores
+from services.models import ServiceType
+
+logger = logging.getLogger(__name__)
 
 LEVELS = {
     "kota": Level.KABKOTA,
@@ -82,6 +95,177 @@ def legend() -> list[tuple[str, str]]:
     return [(str(_("Belum ada kawasan")), NO_KAWASAN_COLOR)] + [
         (label, color) for _b, label, color in SCORE_CLASSES
     ]
+
+
+# --- cached pages: the versions of the data they are keyed by ----------------------------
+#
+# Dashboards, rankings and the choropleth change only when scores, kawasan, sites or the
+# catalogue change, and are read far more often. Their expensive parts are cached under keys
+# that contain a fingerprint of exactly the rows they were built from, so a write makes new
+# keys and nothing has to be invalidated: the old entries are never asked for again and
+# expire. A fingerprint is read *before* the data it covers (READ COMMITTED): data newer
+# than its key may be cached, data older than its key never is. The TTL only bounds what
+# a write that bypasses the fingerprinted columns (a shell UPDATE, a catalogue or region
+# rename in the admin) leaves on screen.
+
+FRAGMENT_TTL = 15 * 60
+
+
+def _code_version() -> str:
+    # Cached HTML must not outlive the templates and code that rendered it (a deploy).
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    templates = Path(settings.BASE_DIR) / "templates"
+    files = [here / "dashboards.py", here / "rankings.py"]
+    for folder in ("dashboard", "rankings"):
+        files += sorted((templates / folder).glob("*.html"))
+    for path in files:
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(path.name.encode())
+    return digest.hexdigest()[:8]
+
+
+CODE_VERSION = _code_version()
+
+
+def fingerprint(*parts) -> str:
+    """A short stable digest of plain values (the key part of one state of the data)."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
+
+
+def cache_key(kind: str, *parts) -> str:
+    # Language in every key: fragments carry translated text.
+    lang = translation.get_language() or settings.LANGUAGE_CODE
+    return f"kaltara:{kind}:{CODE_VERSION}:{lang}:{fingerprint(*parts)}"
+
+
+def cache_get_many(keys: list[str]) -> dict:
+    """cache.get_many, or {} when the cache is unreachable: pages then render uncached."""
+    try:
+        return cache.get_many(keys)
+    except Exception as exc:  # any backend error: the cache is an optimisation only
+        logger.warning("Cache unreachable (get_many %s): %s", keys[:1], exc)
+        return {}
+
+
+def cache_set_many(values: dict, timeout: int = FRAGMENT_TTL) -> None:
+    try:
+        cache.set_many(values, timeout)
+    except Exception as exc:
+        logger.warning("Cache unreachable (set_many %s): %s", list(values)[:1], exc)
+
+
+def cached(key: str, build, timeout: int = FRAGMENT_TTL):
+    """The value cached under key, else build() (stored for the next request)."""
+    value = cache_get_many([key]).get(key)
+    if value is None:
+        value = build()
+        cache_set_many({key: value}, timeout)
+    return value
+
+
+# Compiled SQL of the version queries, per process. They nest dozens of subqueries, and the
+# ORM would spend far longer compiling them than the database spends running them; their
+# SQL and parameters depend only on the key given (the region, the grants), never on the
+# data or the time, so each is compiled once.
+_COMPILED: dict[tuple, tuple[str, str, tuple]] = {}
+_COMPILED_MAX = 2048
+
+
+def row_compiled_once(key: tuple, build) -> tuple | None:
+    """The first row of build() (a values_list queryset), its SQL compiled once per key.
+
+    The values come as the database driver returns them (no model field conversion):
+    fit for fingerprints and plain text fields.
+    """
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        queryset = build()
+        sql, params = queryset.query.sql_with_params()
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        compiled = _COMPILED[key] = (queryset.db, sql, tuple(params))
+    db, sql, params = compiled
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+class Signature(Func):
+    """Text that changes whenever one of its parts does: Signature(("COUNT", "pk"),
+    ("MAX", "updated_at"), (None, "hub_id")) is COALESCE(CAST(COUNT(pk) AS TEXT), '') ||
+    '/' || ... A part's function may be None (the value itself, a column or a subquery).
+
+    A Func, not an Aggregate: no GROUP BY, so a subquery of it nests under any row, and
+    one column holds what would otherwise take a subquery per aggregate (the planner's
+    time grows with their number).
+    """
+
+    output_field = TextField()
+
+    def __init__(self, *parts: tuple[str | None, object]):
+        self.functions = tuple(function for function, _value in parts)
+        super().__init__(*(F(v) if isinstance(v, str) else v for _f, v in parts))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        pieces, params = [], []
+        for function, arg in zip(self.functions, self.get_source_expressions(), strict=True):
+            sql, arg_params = compiler.compile(arg)
+            if function:
+                sql = f"{function}({sql})"
+            pieces.append(f"COALESCE(CAST({sql} AS TEXT), '')")
+            params.extend(arg_params)
+        return "(" + " || '/' || ".join(pieces) + ")", params
+
+
+def signature(queryset: QuerySet, *parts: tuple[str | None, object]) -> Subquery:
+    """SELECT Signature(*parts) FROM queryset, as a scalar subquery."""
+    return Subquery(queryset.order_by().annotate(_sig=Signature(*parts)).values("_sig")[:1])
+
+
+def data_version_signature() -> Signature:
+    """One text value that versions the score data (for annotate()).
+
+    The active policy, the stored scores, the kawasan, the monthly snapshots and the
+    service-type catalogue. Every recompute stamps computed_at on the rows it stores;
+    creating, editing or deleting a kawasan moves its count, id sum or updated_at; a
+    snapshot run adds rows.
+    """
+    count = ("COUNT", "pk")
+    # A score belongs to one kawasan, a cluster row to one type: one join reads both.
+    return Signature(
+        (None, signature(ScoringPolicy.objects.filter(is_active=True), ("MAX", "version"))),
+        (
+            None,
+            signature(
+                Kawasan.objects.all(),
+                count,
+                ("MAX", "updated_at"),
+                ("SUM", "pk"),
+                ("COUNT", "score__pk"),
+                ("MAX", "score__computed_at"),
+            ),
+        ),
+        (None, signature(ScoreSnapshot.objects.all(), count, ("MAX", "created_at"))),
+        (None, signature(ServiceType.objects.all(), count, ("COUNT", "clusters__pk"))),
+    )
+
+
+def data_version() -> str:
+    """The version of the score data (see data_version_signature), in one query."""
+
+    def build():
+        return (
+            ScoringPolicy.objects.filter(is_active=True)
+            .order_by()
+            .annotate(_v=data_version_signature())
+            .values_list("_v")[:1]
+        )
+
+    row = row_compiled_once(("data_version",), build)
+    return fingerprint(row[0]) if row else "no-policy"
 
 
 # --- the rankings table ----------------------------------------------------------------
@@ -185,6 +369,47 @@ def ranking_rows(level_key: str, data, *, policy: core.Policy | None = None):
     return filterset, filterset.qs
 
 
+class RankingPage:
+    """The rankings table of one query string, read on first use (see views.ranking_list)."""
+
+    def __init__(self, level_key: str, data):
+        self.level_key = level_key
+        self.data = data
+
+    @cached_property
+    def _result(self):
+        return ranking_rows(self.level_key, self.data)
+
+    @property
+    def filterset(self) -> RankingFilter:
+        return self._result[0]
+
+    @cached_property
+    def rows(self) -> list[tuple[RegionScore, str, str]]:
+        return [(r, region_url(r), confidence_mark(r.confidence)) for r in self._result[1]]
+
+
+# What the page's own links and form send: a cache key is made only of these values, so a
+# query string of anything else cannot fill the cache (it renders uncached).
+_PAGE_PARAMS = {
+    "tingkat": re.compile(r"(kota|kecamatan|kelurahan)"),
+    "kota": re.compile(r"[0-9.]{0,13}"),
+    "predikat": re.compile(r"[\w -]{0,40}"),
+    "keyakinan": re.compile(r"(tinggi|sedang|rendah)?"),
+    "urut": re.compile("(" + "|".join(re.escape(k) for k in SORTS) + ")?"),
+}
+
+
+def ranking_page_key(version: str, query) -> str | None:
+    """The cache key of the rankings page for a query string, or None to render it uncached."""
+    items = list(query.lists())
+    for name, values in items:
+        pattern = _PAGE_PARAMS.get(name)
+        if pattern is None or len(values) != 1 or not pattern.fullmatch(values[0]):
+            return None
+    return cache_key("rankings", version, items)
+
+
 def region_url(row: RegionScore) -> str:
     """Where a ranking row or a map area leads: the area dashboard, or a kota's kecamatan."""
     if row.level == Level.KABKOTA:
@@ -206,7 +431,12 @@ GEOMETRY_CACHE_TTL = 7 * 24 * 3600
 
 def boundary_version() -> str:
     """A version of the stored boundaries; cache keys of simplified shapes include it."""
-    version = cache.get(BOUNDARY_VERSION_KEY)
+    try:
+        version = cache.get(BOUNDARY_VERSION_KEY)
+    except Exception as exc:
+        # Nothing is cached while the cache is down: no version is needed either.
+        logger.warning("Cache unreachable (boundary version): %s", exc)
+        return "cache-down"
     if version is None:
         digest = hashlib.sha256()
         rows = (
@@ -216,13 +446,16 @@ def boundary_version() -> str:
             digest.update(code.encode())
             digest.update(bytes(boundary.wkb))
         version = "fp-" + digest.hexdigest()[:16]
-        cache.set(BOUNDARY_VERSION_KEY, version, BOUNDARY_FINGERPRINT_TTL)
+        cache_set_many({BOUNDARY_VERSION_KEY: version}, BOUNDARY_FINGERPRINT_TTL)
     return str(version)
 
 
 def boundary_version_bump() -> None:
     """Forget the version: the next read fingerprints the boundaries again."""
-    cache.delete(BOUNDARY_VERSION_KEY)
+    try:
+        cache.delete(BOUNDARY_VERSION_KEY)
+    except Exception as exc:
+        logger.warning("Cache unreachable (boundary version bump): %s", exc)
 
 
 def _round_coords(coords):
@@ -243,8 +476,8 @@ def simplified_geometries(level: str, detail: int) -> dict[str, str]:
     """Region code -> its simplified boundary as a GeoJSON geometry string (cached)."""
     tolerance = DETAIL_TOLERANCE[detail]
     key = f"kaltara:shapes:{boundary_version()}:{level}:{tolerance}"
-    shapes = cache.get(key)
-    if shapes is None:
+
+    def build():
         shapes = {}
         rows = Region.objects.filter(level=level).exclude(boundary=None).only("code", "boundary")
         for region in rows:
@@ -254,8 +487,9 @@ def simplified_geometries(level: str, detail: int) -> dict[str, str]:
             geometry = json.loads(simple.geojson)
             geometry["coordinates"] = _round_coords(geometry["coordinates"])
             shapes[region.code] = json.dumps(geometry, separators=(",", ":"))
-        cache.set(key, shapes, GEOMETRY_CACHE_TTL)
-    return shapes
+        return shapes
+
+    return cached(key, build, GEOMETRY_CACHE_TTL)
 
 
 def area_properties(row: RegionScore) -> dict:
@@ -291,3 +525,17 @@ def choropleth_geojson(
         props = json.dumps(area_properties(row), separators=(",", ":"), ensure_ascii=False)
         features.append(f'{{"type":"Feature","geometry":{geometry},"properties":{props}}}')
     return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
+
+
+def choropleth_cached(
+    level: str, *, detail: int = 0, version: str | None = None
+) -> tuple[str, str]:
+    """(the FeatureCollection, its ETag): built once per version of scores and boundaries.
+
+    The body is the same for every provincial user, so it is cached whole: a request costs
+    the version query and one cache read.
+    """
+    version = version or data_version()
+    key = cache_key("choropleth", version, boundary_version(), level, detail)
+    body = cached(key, lambda: choropleth_geojson(level, detail=detail))
+    return body, f'"{fingerprint(key)}"'

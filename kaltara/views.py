@@ -3,34 +3,54 @@
 Every view starts with its access check: an area or kawasan outside all of the user's
 grants is 404, one inside without the territorial right is 403; provincial pages need a
 provincial grant (403 otherwise). The reads are in kaltara.dashboards and kaltara.rankings.
+
+The dashboards and rankings are read far more often than their data changes: their main
+content is rendered from fragments cached under the versions of the data they show (see
+rankings.data_version and dashboards.area_versions), and a fragment that depends on the
+user's scope is keyed by the user's grants too. The data reach the templates as lazy
+objects, so a page whose fragments are cached reads none of it. Fragments are rendered
+without the request: nothing per request (CSRF token, CSP nonce, user) can end up cached.
 """
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import scoping
 from kawasan.models import Kawasan
 from regions.models import Level, Region
-from scoring.selectors import policy_active
 from services import review
 from services.filters import SiteFilter
 
 from . import dashboards, exports, rankings
 from .models import Export, ExportFormat, ExportKind
 
-AREA_LEVELS = (Level.KELURAHAN, Level.KECAMATAN)
+AREA_LEVELS = dashboards.AREA_LEVELS
 
 
 @login_not_required
 @require_GET
 def healthz(request):
-    # No session, no database: the baseline the load test compares the dashboards with.
+    # Public, no session, no database: for monitoring (is the process up?).
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def ping(request):
+    """A trivial signed-in page: the load test's baseline for the dashboards.
+
+    It pays what every portal page pays before its own work (the middleware, the session,
+    the user row read by LoginRequiredMiddleware) and nothing else: the dashboards' cost is
+    measured against it, not against /healthz, which skips the session and the database.
+    """
+    return HttpResponse("pong", content_type="text/plain")
 
 
 @require_GET
@@ -41,14 +61,56 @@ def home(request):
         return _province(request)
     codes = dashboards.territory_codes(user)
     if len(codes) == 1:
-        region = get_object_or_404(_area_regions(), code=codes[0])
-        return _area(request, region)
+        return _area(request, codes[0])
     if codes:
         regions = _area_regions().filter(code__in=codes)
         return render(request, "dashboard/choose.html", {"regions": regions})
     if dashboards.sector_grants(user):
         return _sector(request)
     return render(request, "home.html", {"regions": []})
+
+
+class _LazyHtml:
+    """HTML made when the page template prints it (so the page's own template renders
+    first, and a page that fails before printing it builds nothing)."""
+
+    def __init__(self, build):
+        self._build = build
+        self._html: SafeString | None = None
+
+    def __html__(self) -> SafeString:
+        if self._html is None:
+            self._html = self._build()
+        return self._html
+
+    __str__ = __html__
+
+
+def _cached_html(parts: list[tuple[str, str]], ctx: dict) -> _LazyHtml:
+    return _LazyHtml(lambda: _fragments(parts, ctx))
+
+
+def _fragments(parts: list[tuple[str, str]], ctx: dict) -> SafeString:
+    """The fragments (template, cache key) rendered with ctx, each from the cache if there.
+
+    The joined page is cached too, under a key made of the parts' keys: a page whose data
+    did not change costs one cache read; after a change only the parts it touched render.
+    """
+    keys = [key for _template, key in parts]
+    page_key = keys[0] if len(keys) == 1 else rankings.cache_key("page", *keys)
+    found = rankings.cache_get_many([page_key])
+    if page_key in found:
+        return mark_safe(found[page_key])  # noqa: S308 - rendered by our templates below
+    found = rankings.cache_get_many(keys) if len(keys) > 1 else {}
+    html, missing = [], {}
+    for template, key in parts:
+        fragment = found.get(key)
+        if fragment is None:
+            fragment = missing[key] = render_to_string(template, ctx)
+        html.append(fragment)
+    page = missing[page_key] = "".join(html)
+    rankings.cache_set_many(missing)
+    return mark_safe(page)  # noqa: S308 - autoescaped templates
 
 
 # --- territorial dashboard --------------------------------------------------------------
@@ -71,26 +133,59 @@ def _area_region(request, code) -> Region:
 
 @require_GET
 def dashboard_area(request, code):
-    region = _area_region(request, code)
-    return _area(request, region)
-
-
-def _area(request, region: Region):
-    kawasan_pk = request.GET.get("kawasan", "")
-    if kawasan_pk and not kawasan_pk.isdigit():
+    # As _area_region, with the region read together with its dashboard's versions.
+    if not dashboards.region_in_reach(request.user, code):
         raise Http404
-    try:
-        dash = dashboards.area_dashboard(
-            request.user, region, kawasan_pk=int(kawasan_pk) if kawasan_pk else None
+    return _area(request, code)
+
+
+def _area(request, code: str):
+    kawasan_pk = request.GET.get("kawasan", "")
+    if kawasan_pk and not (kawasan_pk.isdigit() and len(kawasan_pk) < 19):
+        raise Http404
+    user = request.user
+    found = dashboards.area_region(user, code, int(kawasan_pk) if kawasan_pk else None)
+    if found is None:
+        raise Http404
+    region, versions = found
+    if not dashboards.region_territorial(user, code):
+        raise PermissionDenied
+    if kawasan_pk and versions.kawasan_pk is None:  # not a kawasan of this area
+        raise Http404
+    dash = dashboards.AreaDashboard(user, region, kawasan_pk=versions.kawasan_pk)
+    may_change = scoping.may_change(user, region_code=region.code)
+    grants = dashboards.grants_key(user)
+    today = dash.today.isoformat()
+    key = rankings.cache_key
+    parts = [
+        ("dashboard/_area_head.html", key("area-head", versions.data, region.code)),
+        (
+            "dashboard/_area_cards.html",
+            key("area-cards", versions.data, region.code, versions.kawasan_pk, may_change),
+        ),
+    ]
+    if versions.kawasan_pk is not None:
+        parts.append(
+            (
+                "dashboard/_kawasan.html",
+                key("area-kawasan", versions.kawasan, grants, may_change, today),
+            )
         )
-    except Kawasan.DoesNotExist:
-        raise Http404 from None
+    parts.append(
+        ("dashboard/_area_sites.html", key("area-sites", versions.territory, grants, region.code))
+    )
+    if region.level == Level.KECAMATAN:
+        parts.append(
+            ("dashboard/_area_comparison.html", key("area-cmp", versions.data, region.code))
+        )
     ctx = {
         "dash": dash,
         "region": region,
-        "report": dash.selected,
-        "may_change": scoping.may_change(request.user, region_code=region.code),
+        "report": SimpleLazyObject(lambda: dash.selected),
+        "selected_pk": versions.kawasan_pk,
+        "may_change": may_change,
     }
+    ctx["body"] = _cached_html(parts, ctx)
     return render(request, "dashboard/area.html", ctx)
 
 
@@ -105,11 +200,14 @@ def dashboard_sector(request):
 
 
 def _sector(request):
+    user = request.user
+    key = rankings.cache_key("sector", dashboards.sector_version(user), dashboards.grants_key(user))
     ctx = {
-        "panels": dashboards.sector_dashboard(request.user),
+        "panels": SimpleLazyObject(lambda: dashboards.sector_dashboard(user)),
         "queue_url": reverse("services:review_queue"),
         "overdue_days": review.overdue_days(),
     }
+    ctx["body"] = _cached_html([("dashboard/_sector_body.html", key)], ctx)
     return render(request, "dashboard/sector.html", ctx)
 
 
@@ -128,12 +226,14 @@ def province(request):
 
 
 def _province(request):
-    policy = policy_active().as_policy()
+    # The same for every provincial user: keyed by the data alone.
+    key = rankings.cache_key("province", rankings.data_version())
     ctx = {
-        "overview": dashboards.province_overview(policy=policy),
+        "overview": SimpleLazyObject(dashboards.province_overview),
         "legend": rankings.legend(),
         "levels": rankings.LEVEL_LABELS,
     }
+    ctx["body"] = _cached_html([("rankings/_province_body.html", key)], ctx)
     return render(request, "rankings/province.html", ctx)
 
 
@@ -146,20 +246,27 @@ def _level_key(request) -> str:
 def ranking_list(request):
     _require_provincial(request)
     level = _level_key(request)
-    filterset, rows = rankings.ranking_rows(level, request.GET)
+    page = rankings.RankingPage(level, request.GET)
     query = request.GET.copy()
     query.pop("urut", None)
     ctx = {
         "level": level,
         "level_label": rankings.LEVEL_LABELS[level],
         "levels": rankings.LEVEL_LABELS,
-        "filter": filterset,
-        "rows": [(r, rankings.region_url(r), rankings.confidence_mark(r.confidence)) for r in rows],
+        "filter": SimpleLazyObject(lambda: page.filterset),
+        "rows": SimpleLazyObject(lambda: page.rows),
         "confidence_labels": rankings.CONFIDENCE_LABELS,
         "sort": request.GET.get("urut") or "peringkat",
         "query_without_sort": query.urlencode(),
         "export_query": request.GET.urlencode(),
     }
+    key = rankings.ranking_page_key(rankings.data_version(), request.GET)
+    if key is None:  # parameters of our own links only: anything else renders uncached
+        ctx["body"] = _LazyHtml(
+            lambda: mark_safe(render_to_string("rankings/_list_body.html", ctx))  # noqa: S308
+        )
+    else:
+        ctx["body"] = _cached_html([("rankings/_list_body.html", key)], ctx)
     return render(request, "rankings/list.html", ctx)
 
 
@@ -180,9 +287,15 @@ def choropleth_data(request):
     _require_provincial(request)
     detail = request.GET.get("detail", "0")
     detail = int(detail) if detail in ("0", "1") else 0
-    body = rankings.choropleth_geojson(rankings.LEVELS[_level_key(request)], detail=detail)
-    response = HttpResponse(body, content_type=exports.GEOJSON_CONTENT_TYPE)
-    # Scores change with every recompute: a browser may keep it for a few minutes.
+    level = rankings.LEVELS[_level_key(request)]
+    body, etag = rankings.choropleth_cached(level, detail=detail)
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type=exports.GEOJSON_CONTENT_TYPE)
+    # Scores change with every recompute: a browser may keep it for a few minutes, then
+    # asks again with the ETag (the version of scores and boundaries it was built from).
+    response["ETag"] = etag
     response["Cache-Control"] = "private, max-age=300"
     return response
 

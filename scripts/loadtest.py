@@ -1,16 +1,28 @@
 #!/usr/bin/env python3
-"""Load test: p50/p95/p99 and throughput of the dashboards, rankings and a trivial view.
+"""Load test: p50/p95/p99 and throughput of the dashboards and rankings under concurrency.
 
-A small threaded HTTP client (standard library only: nothing to install). It signs in as
-the demo users (`make run` creates them; password kaltara-demo), then requests each page
-with several threads over keep-alive connections and prints one line per page, with
-/healthz (no session, no database) as the baseline of the server itself.
+A closed-loop HTTP client from the standard library (nothing to install): it signs in as
+the demo users (`make run` or `manage.py seed_demo` creates them; password kaltara-demo),
+then keeps `--concurrency` clients busy on each page for `--duration` seconds over
+keep-alive connections, and prints a Markdown table (also written to --out).
 
-    python scripts/loadtest.py --base-url http://127.0.0.1:8000 --requests 200 --threads 8
+Baselines, served by the same stack:
+  /ping/    a trivial signed-in view: middleware, session and user lookup, a tiny response.
+            The lurah dashboard's throughput is compared with it (--ratio-rounds rounds of
+            /ping/ and the dashboard alternated, so both see the same machine load).
+  /healthz  public, no session, no database: the ceiling of server and client together.
 
-Run it against a server started the way production runs (gunicorn with several workers,
-DJANGO_DEBUG unset); runserver is single-process and measures Django's debug overhead.
-It is not part of the test suite.
+    # against a running server
+    python scripts/loadtest.py --base-url http://127.0.0.1:8000
+    # start gunicorn itself (2, 3 and 4 workers in turn), with the environment's
+    # DATABASE_URL and CACHE_URL, persistent connections and DEBUG off
+    python scripts/loadtest.py --serve 2,3,4 --duration 30
+
+The clients run in --processes processes (threads in each), so the client's own GIL does
+not cap the rate of the cheap pages. The machine is shared: the table reports the load of
+*other* processes during each page (CPU busy minus the server's and the client's, when the
+server's pid is known) and a page measured while others used more than
+--disturbed-cores is measured again (--retries). It is not part of the test suite.
 """
 
 from __future__ import annotations
@@ -18,57 +30,99 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing
+import os
+import platform
 import re
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
 import urllib.parse
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 DEMO_PASSWORD = "kaltara-demo"  # noqa: S105 - the demo logins printed by `make run`
+ROOT = Path(__file__).resolve().parent.parent
 
 # name, demo login (None: signed out), path
 SCENARIOS = [
-    ("healthz (baseline)", None, "/healthz"),
+    ("healthz (public)", None, "/healthz"),
+    ("ping (signed in)", "lurah.rawabunga", "/ping/"),
     ("lurah dashboard", "lurah.rawabunga", "/"),
     ("camat dashboard", "camat.jatinegara", "/"),
-    ("sudin dashboard", "sudinkes.jaktim", "/"),
+    ("sector dashboard", "sudinkes.jaktim", "/"),
     ("province overview", "provinsi", "/"),
     ("rankings kelurahan", "provinsi", "/peringkat/?tingkat=kelurahan"),
     ("rankings kecamatan", "provinsi", "/peringkat/?tingkat=kecamatan&urut=-perubahan"),
+    ("rankings kota", "provinsi", "/peringkat/?tingkat=kota"),
+    ("choropleth page", "provinsi", "/peringkat/peta/"),
     ("choropleth data", "provinsi", "/peringkat/peta.geojson"),
 ]
+PING, LURAH = "ping (signed in)", "lurah dashboard"
+P95_TARGET_MS = 200.0
+RATIO_TARGET = 0.40
+
+
+# --- measuring ---------------------------------------------------------------------------
 
 
 @dataclass
 class Result:
     name: str
+    path: str
     latencies: list[float] = field(default_factory=list)  # seconds
     errors: int = 0
     elapsed: float = 0.0
     bytes: int = 0
+    client_cpu: float = 0.0  # CPU seconds of the client processes
+    server_cpu: float | None = None  # CPU seconds of the server processes
+    busy_cpu: float | None = None  # CPU seconds of the whole machine
+    load1: float = 0.0  # 1-minute load average before the page
+    attempt: int = 1
 
     def percentile(self, p: float) -> float:
+        # Nearest rank: the value at or below which p% of the requests finished.
         if not self.latencies:
             return float("nan")
         ordered = sorted(self.latencies)
-        k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered)) - 1))
-        return ordered[k]
+        k = max(0, min(len(ordered) - 1, -(-len(ordered) * p // 100) - 1))
+        return ordered[int(k)]
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    @property
+    def other_cores(self) -> float | None:
+        """Cores used by other processes during the page (None without the server pid)."""
+        if self.server_cpu is None or self.busy_cpu is None or not self.elapsed:
+            return None
+        return max(0.0, (self.busy_cpu - self.server_cpu - self.client_cpu) / self.elapsed)
 
     def row(self) -> dict:
         n = len(self.latencies)
         return {
             "page": self.name,
+            "path": self.path,
             "requests": n,
             "errors": self.errors,
             "p50_ms": round(self.percentile(50) * 1000, 1),
             "p95_ms": round(self.percentile(95) * 1000, 1),
             "p99_ms": round(self.percentile(99) * 1000, 1),
             "mean_ms": round(statistics.fmean(self.latencies) * 1000, 1) if n else None,
-            "req_per_s": round(n / self.elapsed, 1) if self.elapsed else None,
+            "req_per_s": round(self.throughput, 1),
             "kb": round(self.bytes / max(n, 1) / 1024, 1),
+            "server_cores": round(self.server_cpu / self.elapsed, 2)
+            if self.server_cpu is not None and self.elapsed
+            else None,
+            "client_cores": round(self.client_cpu / self.elapsed, 2) if self.elapsed else None,
+            "other_cores": round(self.other_cores, 2) if self.other_cores is not None else None,
+            "load1_before": round(self.load1, 2),
+            "attempt": self.attempt,
         }
 
 
@@ -93,13 +147,19 @@ class Connection:
                 self.conn.request(method, path, body=body, headers=headers or {})
                 response = self.conn.getresponse()
                 data = response.read()
+                if response.will_close:
+                    self.close()
                 return response, data
-            except (http.client.HTTPException, ConnectionError, OSError):
-                self.conn.close()
-                self.conn = None
+            except (http.client.HTTPException, OSError):
+                self.close()
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
 
 def _cookies(response) -> dict[str, str]:
@@ -126,7 +186,7 @@ def login(base: urllib.parse.SplitResult, username: str, password: str, timeout:
             "csrfmiddlewaretoken": match.group(1).decode(),
             "username": username,
             "password": password,
-            "next": "/healthz",
+            "next": "/ping/",
         }
     )
     origin = f"{base.scheme}://{base.netloc}"
@@ -141,92 +201,405 @@ def login(base: urllib.parse.SplitResult, username: str, password: str, timeout:
             "Origin": origin,
         },
     )
+    conn.close()
     session = _cookies(response).get("sessionid")
     if response.status != 302 or not session:
-        raise SystemExit(f"{username}: sign-in refused ({response.status}); run `make run` first?")
+        raise SystemExit(
+            f"{username}: sign-in refused ({response.status}); "
+            "create the demo users first (make run, or manage.py seed_demo)"
+        )
     return f"sessionid={session}; csrftoken={jar['csrftoken']}"
 
 
-def run_scenario(base, name, cookie, path, *, requests, threads, timeout, warmup) -> Result:
-    result = Result(name)
-    lock = threading.Lock()
-    local = threading.local()
+def _client_process(base_url, path, cookie, threads, timeout, start_at, warmup_until, stop_at):
+    """One client process: `threads` closed-loop clients until stop_at (time.time())."""
+    base = urllib.parse.urlsplit(base_url)
     headers = {"Cookie": cookie} if cookie else {}
+    lock = threading.Lock()
+    out = {"latencies": [], "errors": 0, "bytes": 0}
 
-    def one(_i):
-        conn = getattr(local, "conn", None)
-        if conn is None:
-            conn = local.conn = Connection(base, timeout)
-        start = time.perf_counter()
-        try:
-            response, body = conn.request("GET", path, headers=headers)
-            ok = response.status == 200
-        except OSError:
-            ok, body = False, b""
-        took = time.perf_counter() - start
-        with lock:
+    def client():
+        conn = Connection(base, timeout)
+        latencies, errors, size = [], 0, 0
+        while time.time() < start_at:
+            time.sleep(0.001)
+        while True:
+            begun = time.time()
+            if begun >= stop_at:
+                break
+            start = time.perf_counter()
+            try:
+                response, body = conn.request("GET", path, headers=headers)
+                ok = response.status == 200
+            except OSError:
+                ok, body = False, b""
+            took = time.perf_counter() - start
+            if begun < warmup_until:
+                continue  # warm-up: connections opened, caches filled, not counted
             if ok:
-                result.latencies.append(took)
-                result.bytes += len(body)
+                latencies.append(took)
+                size += len(body)
             else:
-                result.errors += 1
+                errors += 1
+        conn.close()
+        with lock:
+            out["latencies"].extend(latencies)
+            out["errors"] += errors
+            out["bytes"] += size
 
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        list(pool.map(one, range(warmup)))
-        result.latencies.clear()
-        result.bytes = 0
-        result.errors = 0
-        started = time.perf_counter()
-        list(pool.map(one, range(requests)))
-        result.elapsed = time.perf_counter() - started
+    cpu0 = time.process_time()
+    pool = [threading.Thread(target=client, daemon=True) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    out["cpu"] = time.process_time() - cpu0
+    return out
+
+
+def _proc_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) of these processes."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids += [int(k) for k in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return kids
+
+
+def _busy_cpu() -> float:
+    """CPU seconds the whole machine spent busy (everything but idle and iowait)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def run_page(base_url, name, path, cookie, args, server_pid: int | None) -> Result:
+    result = Result(name, path, load1=os.getloadavg()[0])
+    processes = max(1, min(args.processes, args.concurrency))
+    per_process = [
+        args.concurrency // processes + (1 if i < args.concurrency % processes else 0)
+        for i in range(processes)
+    ]
+    start_at = time.time() + 0.3
+    warmup_until = start_at + args.warmup
+    stop_at = warmup_until + args.duration
+    server_pids = [server_pid, *_children(server_pid)] if server_pid else []
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(processes) as pool:
+        pending = [
+            pool.apply_async(
+                _client_process,
+                (base_url, path, cookie, n, args.timeout, start_at, warmup_until, stop_at),
+            )
+            for n in per_process
+        ]
+        while time.time() < warmup_until:
+            time.sleep(0.01)
+        server0 = _proc_cpu(server_pids) if server_pids else None
+        busy0 = _busy_cpu()
+        outs = [p.get() for p in pending]
+        # The clients stop within one request of stop_at: measure the same window.
+        busy1 = _busy_cpu()
+        server1 = _proc_cpu(server_pids) if server_pids else None
+    result.elapsed = args.duration
+    for out in outs:
+        result.latencies.extend(out["latencies"])
+        result.errors += out["errors"]
+        result.bytes += out["bytes"]
+        # Client CPU includes its warm-up: scale it to the measured window.
+        result.client_cpu += out["cpu"] * args.duration / (args.duration + args.warmup + 0.3)
+    result.busy_cpu = busy1 - busy0
+    if server0 is not None:
+        result.server_cpu = server1 - server0
     return result
+
+
+# --- the server --------------------------------------------------------------------------
+
+
+class Server:
+    """gunicorn with N sync workers on a free local port, the way production runs it."""
+
+    def __init__(self, workers: int, port: int, settings: str | None):
+        self.workers = workers
+        self.port = port = port or _free_port()
+        if not _port_free(port):
+            # Another server there would answer for ours: measure nothing rather than it.
+            raise SystemExit(f"port {port} is in use: pick another with --port")
+        env = dict(os.environ)
+        env.setdefault("DATABASE_CONN_MAX_AGE", "60")  # as in settings_production
+        env.pop("DJANGO_DEBUG", None)
+        if settings:
+            env["DJANGO_SETTINGS_MODULE"] = settings
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        self.proc = subprocess.Popen(
+            [
+                str(gunicorn) if gunicorn.exists() else "gunicorn",
+                "kaltara.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        base = urllib.parse.urlsplit(self.url)
+        while True:
+            try:
+                response, _ = Connection(base, 2).request("GET", "/healthz")
+                if response.status == 200 and self.proc.poll() is None:
+                    break
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.stop()
+                raise SystemExit(f"gunicorn did not start on port {port}")
+            time.sleep(0.2)
+        # Every worker imports lazily: warm each one before measuring.
+        time.sleep(1.0)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- reporting ---------------------------------------------------------------------------
+
+
+def machine() -> str:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{os.cpu_count()} cores ({model or platform.machine()}){mem}, {platform.system()}"
+
+
+def _fmt(value, unit="") -> str:
+    return "–" if value is None else f"{value}{unit}"
+
+
+def markdown(run: dict) -> str:
+    lines = [
+        f"### {run['workers_label']}, {run['concurrency']} concurrent clients",
+        "",
+        f"Machine: {run['machine']}. {run['duration']} s per page after {run['warmup']} s of "
+        f"warm-up, {run['processes']} client processes on the same machine. "
+        f"Load average before: {run['load_before']}.",
+        "",
+        "| page | p50 ms | p95 ms | p99 ms | req/s | errors | KB | server cores | others' cores |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in run["results"]:
+        flag = " ✗" if r["p95_ms"] >= P95_TARGET_MS else ""
+        lines.append(
+            f"| {r['page']} | {r['p50_ms']} | {r['p95_ms']}{flag} | {r['p99_ms']} | "
+            f"{r['req_per_s']} | {r['errors']} | {r['kb']} | {_fmt(r['server_cores'])} | "
+            f"{_fmt(r['other_cores'])} |"
+        )
+    ratio = run.get("ratio")
+    if ratio:
+        lines += [
+            "",
+            f"Lurah dashboard / `/ping/` throughput, {ratio['rounds']} alternating rounds of "
+            f"{ratio['round_s']} s each: **{ratio['lurah_rps']} / {ratio['ping_rps']} req/s = "
+            f"{ratio['ratio']:.2f}** (rounds: {', '.join(f'{x:.2f}' for x in ratio['per_round'])}"
+            f"; target {RATIO_TARGET:.2f}).",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+# --- main --------------------------------------------------------------------------------
+
+
+def measure(args, base_url: str, workers_label: str, server_pid: int | None) -> dict:
+    base = urllib.parse.urlsplit(base_url)
+    sessions: dict[str, str] = {}
+
+    def cookie_for(username):
+        if username and username not in sessions:
+            sessions[username] = login(base, username, args.password, args.timeout)
+        return sessions.get(username) if username else None
+
+    run = {
+        "machine": machine(),
+        "workers_label": workers_label,
+        "concurrency": args.concurrency,
+        "processes": args.processes,
+        "duration": args.duration,
+        "warmup": args.warmup,
+        "load_before": " / ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "results": [],
+    }
+    for name, username, path in SCENARIOS:
+        if args.only and not any(o in name for o in args.only.split(",")):
+            continue
+        cookie = cookie_for(username)
+        for attempt in range(1, args.retries + 2):
+            result = run_page(base_url, name, path, cookie, args, server_pid)
+            result.attempt = attempt
+            others = result.other_cores
+            if others is None or others <= args.disturbed_cores or attempt > args.retries:
+                break
+            print(f"  {name}: other processes used {others:.2f} cores, measuring again", flush=True)
+            time.sleep(args.pause)
+        row = result.row()
+        run["results"].append(row)
+        print(
+            f"{row['page']:<20} n={row['requests']:<6} err={row['errors']:<3} "
+            f"p50={row['p50_ms']:>7} p95={row['p95_ms']:>7} p99={row['p99_ms']:>7} ms "
+            f"{row['req_per_s']:>7} req/s {row['kb']:>6} KB  server {_fmt(row['server_cores'])}"
+            f" others {_fmt(row['other_cores'])} cores",
+            flush=True,
+        )
+        time.sleep(args.pause)
+
+    if args.ratio_rounds and (not args.only or "ratio" in args.only):
+        ping_cookie, lurah_cookie = cookie_for("lurah.rawabunga"), cookie_for("lurah.rawabunga")
+        lurah_path = next(p for n, _u, p in SCENARIOS if n == LURAH)
+        round_args = argparse.Namespace(**{**vars(args), "duration": args.ratio_seconds})
+        per_round, pings, lurahs = [], [], []
+        for i in range(args.ratio_rounds):
+            # Alternate which goes first, so a drift in machine load favours neither.
+            order = [("ping", "/ping/", ping_cookie), ("lurah", lurah_path, lurah_cookie)]
+            if i % 2:
+                order.reverse()
+            got = {}
+            for key, path, cookie in order:
+                got[key] = run_page(base_url, key, path, cookie, round_args, server_pid)
+                time.sleep(args.pause)
+            pings.append(got["ping"])
+            lurahs.append(got["lurah"])
+            per_round.append(got["lurah"].throughput / max(got["ping"].throughput, 1e-9))
+            print(
+                f"ratio round {i + 1}: lurah {got['lurah'].throughput:.1f} / ping "
+                f"{got['ping'].throughput:.1f} req/s = {per_round[-1]:.2f}",
+                flush=True,
+            )
+        ping_rps = sum(len(r.latencies) for r in pings) / sum(r.elapsed for r in pings)
+        lurah_rps = sum(len(r.latencies) for r in lurahs) / sum(r.elapsed for r in lurahs)
+        run["ratio"] = {
+            "rounds": args.ratio_rounds,
+            "round_s": args.ratio_seconds,
+            "ping_rps": round(ping_rps, 1),
+            "lurah_rps": round(lurah_rps, 1),
+            "ratio": round(lurah_rps / ping_rps, 3) if ping_rps else 0.0,
+            "per_round": [round(x, 3) for x in per_round],
+            "errors": sum(r.errors for r in pings + lurahs),
+        }
+    return run
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
-    parser.add_argument("--requests", type=int, default=200, help="per page (default 200)")
-    parser.add_argument("--threads", type=int, default=8, help="concurrent clients (default 8)")
-    parser.add_argument("--warmup", type=int, default=10, help="unmeasured requests per page")
+    parser.add_argument(
+        "--serve",
+        metavar="WORKERS",
+        help="start gunicorn with this many sync workers (a comma list runs each in turn)",
+    )
+    parser.add_argument("--port", type=int, default=0, help="port for --serve (0: a free one)")
+    parser.add_argument("--settings", help="DJANGO_SETTINGS_MODULE for --serve")
+    parser.add_argument("--server-pid", type=int, help="gunicorn master pid (for CPU shares)")
+    parser.add_argument("--concurrency", type=int, default=20, help="concurrent clients")
+    parser.add_argument("--processes", type=int, default=2, help="client processes")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds per page")
+    parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds per page")
+    parser.add_argument("--pause", type=float, default=2.0, help="seconds between pages")
+    parser.add_argument("--ratio-rounds", type=int, default=3, help="0: no ratio phase")
+    parser.add_argument("--ratio-seconds", type=float, default=15.0)
+    parser.add_argument("--retries", type=int, default=1, help="re-measure a disturbed page")
+    parser.add_argument("--disturbed-cores", type=float, default=0.3)
     parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--password", default=DEMO_PASSWORD)
-    parser.add_argument("--only", help="run only pages whose name contains this text")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--only", help="comma list: pages whose name contains one ('ratio' too)")
+    parser.add_argument("--out", default=str(ROOT / "var" / "loadtest-results.md"))
+    parser.add_argument("--json", action="store_true", help="print JSON at the end as well")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
 
-    base = urllib.parse.urlsplit(args.base_url)
-    sessions: dict[str, str] = {}
-    rows = []
-    for name, username, path in SCENARIOS:
-        if args.only and args.only not in name:
-            continue
-        cookie = None
-        if username:
-            if username not in sessions:
-                sessions[username] = login(base, username, args.password, args.timeout)
-            cookie = sessions[username]
-        result = run_scenario(
-            base,
-            name,
-            cookie,
-            path,
-            requests=args.requests,
-            threads=args.threads,
-            timeout=args.timeout,
-            warmup=args.warmup,
-        )
-        rows.append(result.row())
-        if not args.json:
-            r = rows[-1]
-            print(
-                f"{r['page']:<24} n={r['requests']:<5} err={r['errors']:<3} "
-                f"p50={r['p50_ms']:>7} ms  p95={r['p95_ms']:>7} ms  p99={r['p99_ms']:>7} ms  "
-                f"{r['req_per_s']:>7} req/s  {r['kb']:>6} KB",
-                flush=True,
-            )
+    runs = []
+    if args.serve:
+        for workers in [int(w) for w in args.serve.split(",")]:
+            server = Server(workers, args.port, args.settings)
+            try:
+                label = f"gunicorn, {workers} sync workers"
+                print(f"== {label} at {server.url}", flush=True)
+                runs.append(measure(args, server.url, label, server.pid))
+            finally:
+                server.stop()
+            time.sleep(args.pause)
+    else:
+        runs.append(measure(args, args.base_url, f"server at {args.base_url}", args.server_pid))
+
+    report = "\n".join(markdown(run) for run in runs)
+    print()
+    print(report)
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y-%m-%d %H:%M %Z")
+        out.write_text(f"## Load test {stamp}\n\n{report}")
+        print(f"written to {out}")
     if args.json:
-        print(json.dumps({"threads": args.threads, "results": rows}, indent=2))
-    return 1 if any(r["errors"] for r in rows) else 0
+        print(json.dumps(runs, indent=2))
+
+    errors = any(r["errors"] for run in runs for r in run["results"])
+    missed = any(r["p95_ms"] >= P95_TARGET_MS for run in runs for r in run["results"]) or any(
+        run.get("ratio", {}).get("ratio", 1.0) < RATIO_TARGET for run in runs
+    )
+    return 1 if errors or (args.check and missed) else 0
 
 
 if __name__ == "__main__":

@@ -37,10 +37,12 @@ def media(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def fresh_cache(settings):
-    """An empty private cache: the choropleth keeps simplified shapes there, and a shared
-    Redis (CI's PostGIS run) must neither leak shapes between tests nor be cleared."""
+    """An empty private cache for each test: the dashboards cache fragments keyed by
+    fingerprints of the data, and a test's rolled-back rows (or its direct UPDATEs, which
+    no portal write does) must not meet another test's fragments. A shared Redis (CI's
+    PostGIS run) must neither leak entries between tests nor be cleared."""
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

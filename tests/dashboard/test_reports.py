@@ -2,6 +2,7 @@
 links and next steps."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from kawasan.models import Kawasan, Membership
@@ -33,7 +34,10 @@ def test_it_prints_one_kawasan_with_map_score_members_links_and_steps(client, lu
     assert report.outline["paths"]  # the kelurahan outline
     text = response.text
     assert text.count('class="report-page"') == 1
-    assert "@media print" in text and "break-after: page" in text
+    # One printed page per kawasan: the print rules live in the report's stylesheet.
+    assert "/static/css/report.css" in text
+    css = (settings.BASE_DIR / "static" / "css" / "report.css").read_text()
+    assert "@media print" in css and "break-after: page" in css
     assert '<svg class="report-map"' in text
     assert f"{a.name} – {b.name}" in text
     assert "Program bersama" in text
