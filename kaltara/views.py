@@ -18,6 +18,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModi
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -68,6 +69,28 @@ def home(request):
     if dashboards.sector_grants(user):
         return _sector(request)
     return render(request, "home.html", {"regions": []})
+
+
+_ASSETS: dict[tuple[str, str], dict[str, SafeString]] = {}
+
+
+def _assets(script: str) -> dict[str, SafeString]:
+    """Leaflet's stylesheets and scripts, the dashboard styles and the page's own script.
+
+    The same for every request in a language (static URLs and translated labels), yet
+    their template tags cost as much as a tenth of a cached dashboard: rendered once per
+    process and language.
+    """
+    key = (script, translation.get_language() or "")
+    assets = _ASSETS.get(key)
+    if assets is None:
+        assets = _ASSETS[key] = {
+            "head": mark_safe(render_to_string("dashboard/_map_head.html")),  # noqa: S308
+            "scripts": mark_safe(  # noqa: S308 - our templates, no request data
+                render_to_string("dashboard/_map_scripts.html", {"script": script})
+            ),
+        }
+    return assets
 
 
 class _LazyHtml:
@@ -184,6 +207,7 @@ def _area(request, code: str):
         "report": SimpleLazyObject(lambda: dash.selected),
         "selected_pk": versions.kawasan_pk,
         "may_change": may_change,
+        "assets": _assets("js/dashboard.js"),
     }
     ctx["body"] = _cached_html(parts, ctx)
     return render(request, "dashboard/area.html", ctx)
@@ -232,6 +256,7 @@ def _province(request):
         "overview": SimpleLazyObject(dashboards.province_overview),
         "legend": rankings.legend(),
         "levels": rankings.LEVEL_LABELS,
+        "assets": _assets("js/choropleth.js"),
     }
     ctx["body"] = _cached_html([("rankings/_province_body.html", key)], ctx)
     return render(request, "rankings/province.html", ctx)
@@ -278,6 +303,7 @@ def choropleth(request):
         "level": level if level in ("kelurahan", "kecamatan", "kota") else "kelurahan",
         "levels": rankings.LEVEL_LABELS,
         "legend": rankings.legend(),
+        "assets": _assets("js/choropleth.js"),
     }
     return render(request, "rankings/map.html", ctx)
 

@@ -79,7 +79,7 @@ class Result:
     elapsed: float = 0.0
     bytes: int = 0
     client_cpu: float = 0.0  # CPU seconds of the client processes
-    server_cpu: float | None = None  # CPU seconds of the server processes
+    server_cpu: float | None = None  # CPU seconds of gunicorn, its database backends, Redis
     busy_cpu: float | None = None  # CPU seconds of the whole machine
     load1: float = 0.0  # 1-minute load average before the page
     attempt: int = 1
@@ -270,6 +270,22 @@ def _proc_cpu(pids: list[int]) -> float:
     return total / tick
 
 
+def _stack_pids(server_pid: int | None, dbname: str | None) -> list[int]:
+    """The processes serving the load: gunicorn and its workers, the PostgreSQL backends
+    connected to the database, Redis."""
+    pids = [server_pid, *_children(server_pid)] if server_pid else []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if cmdline.startswith("redis-server") or (
+            dbname and cmdline.startswith("postgres:") and f" {dbname} " in cmdline
+        ):
+            pids.append(int(proc.name))
+    return pids
+
+
 def _children(pid: int) -> list[int]:
     kids: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -296,7 +312,6 @@ def run_page(base_url, name, path, cookie, args, server_pid: int | None) -> Resu
     start_at = time.time() + 0.3
     warmup_until = start_at + args.warmup
     stop_at = warmup_until + args.duration
-    server_pids = [server_pid, *_children(server_pid)] if server_pid else []
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(processes) as pool:
         pending = [
@@ -308,6 +323,8 @@ def run_page(base_url, name, path, cookie, args, server_pid: int | None) -> Resu
         ]
         while time.time() < warmup_until:
             time.sleep(0.01)
+        # Persistent connections: the database backends exist after the warm-up.
+        server_pids = _stack_pids(server_pid, args.dbname) if server_pid else []
         server0 = _proc_cpu(server_pids) if server_pids else None
         busy0 = _busy_cpu()
         outs = [p.get() for p in pending]
@@ -438,7 +455,7 @@ def markdown(run: dict) -> str:
         f"warm-up, {run['processes']} client processes on the same machine. "
         f"Load average before: {run['load_before']}.",
         "",
-        "| page | p50 ms | p95 ms | p99 ms | req/s | errors | KB | server cores | others' cores |",
+        "| page | p50 ms | p95 ms | p99 ms | req/s | errors | KB | stack cores | others' cores |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in run["results"]:
@@ -454,8 +471,9 @@ def markdown(run: dict) -> str:
             "",
             f"Lurah dashboard / `/ping/` throughput, {ratio['rounds']} alternating rounds of "
             f"{ratio['round_s']} s each: **{ratio['lurah_rps']} / {ratio['ping_rps']} req/s = "
-            f"{ratio['ratio']:.2f}** (rounds: {', '.join(f'{x:.2f}' for x in ratio['per_round'])}"
-            f"; target {RATIO_TARGET:.2f}).",
+            f"{ratio['ratio']:.2f}**, median of the rounds {ratio['median_round']:.2f} "
+            f"(rounds: {', '.join(f'{x:.2f}' for x in ratio['per_round'])}; "
+            f"target {RATIO_TARGET:.2f}).",
         ]
     return "\n".join(lines) + "\n"
 
@@ -508,7 +526,11 @@ def measure(args, base_url: str, workers_label: str, server_pid: int | None) -> 
     if args.ratio_rounds and (not args.only or "ratio" in args.only):
         ping_cookie, lurah_cookie = cookie_for("lurah.rawabunga"), cookie_for("lurah.rawabunga")
         lurah_path = next(p for n, _u, p in SCENARIOS if n == LURAH)
-        round_args = argparse.Namespace(**{**vars(args), "duration": args.ratio_seconds})
+        # Short rounds, many of them: the machine's other load changes by the second, and
+        # both pages must see the same share of it.
+        round_args = argparse.Namespace(
+            **{**vars(args), "duration": args.ratio_seconds, "warmup": min(args.warmup, 0.5)}
+        )
         per_round, pings, lurahs = [], [], []
         for i in range(args.ratio_rounds):
             # Alternate which goes first, so a drift in machine load favours neither.
@@ -518,7 +540,6 @@ def measure(args, base_url: str, workers_label: str, server_pid: int | None) -> 
             got = {}
             for key, path, cookie in order:
                 got[key] = run_page(base_url, key, path, cookie, round_args, server_pid)
-                time.sleep(args.pause)
             pings.append(got["ping"])
             lurahs.append(got["lurah"])
             per_round.append(got["lurah"].throughput / max(got["ping"].throughput, 1e-9))
@@ -535,6 +556,7 @@ def measure(args, base_url: str, workers_label: str, server_pid: int | None) -> 
             "ping_rps": round(ping_rps, 1),
             "lurah_rps": round(lurah_rps, 1),
             "ratio": round(lurah_rps / ping_rps, 3) if ping_rps else 0.0,
+            "median_round": round(statistics.median(per_round), 3),
             "per_round": [round(x, 3) for x in per_round],
             "errors": sum(r.errors for r in pings + lurahs),
         }
@@ -552,13 +574,18 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=0, help="port for --serve (0: a free one)")
     parser.add_argument("--settings", help="DJANGO_SETTINGS_MODULE for --serve")
     parser.add_argument("--server-pid", type=int, help="gunicorn master pid (for CPU shares)")
+    parser.add_argument(
+        "--dbname",
+        default=urllib.parse.urlsplit(os.environ.get("DATABASE_URL", "")).path.lstrip("/") or None,
+        help="database whose backends count as the server's (default: from DATABASE_URL)",
+    )
     parser.add_argument("--concurrency", type=int, default=20, help="concurrent clients")
     parser.add_argument("--processes", type=int, default=2, help="client processes")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds per page")
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds per page")
     parser.add_argument("--pause", type=float, default=2.0, help="seconds between pages")
-    parser.add_argument("--ratio-rounds", type=int, default=3, help="0: no ratio phase")
-    parser.add_argument("--ratio-seconds", type=float, default=15.0)
+    parser.add_argument("--ratio-rounds", type=int, default=10, help="0: no ratio phase")
+    parser.add_argument("--ratio-seconds", type=float, default=4.0, help="per page and round")
     parser.add_argument("--retries", type=int, default=1, help="re-measure a disturbed page")
     parser.add_argument("--disturbed-cores", type=float, default=0.3)
     parser.add_argument("--timeout", type=float, default=30.0)

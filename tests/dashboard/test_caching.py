@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 
@@ -185,3 +186,24 @@ def test_the_pages_still_answer_while_the_cache_is_down(request, client, persona
     assert response.status_code == 200
     if url == DATA:
         assert response.content == expected.content
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
+def test_the_version_queries_are_prepared_once_per_connection_and_survive_losing_them(
+    monkeypatch, caplog
+):
+    plain = rankings.data_version()
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    assert rankings.data_version() == plain  # prepared, then executed by name
+    (name,) = [n for n in rankings._PREPARED[connection.connection] if n.startswith("kaltara_")]
+    assert rankings.data_version() == plain
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name = %s", [name])
+        assert cursor.fetchone() == (1,)
+        # Lost behind our back (a pooler's new session): run unprepared, prepare again.
+        cursor.execute(f"DEALLOCATE {name}")
+    assert rankings.data_version() == plain
+    assert "running it unprepared" in caplog.text
+    assert rankings.data_version() == plain
+    # The test's transaction is still usable: the failure stayed inside a savepoint.
+    assert Kawasan.objects.exists()
