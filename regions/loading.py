@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Point
+from django.contrib.gis.geos import GEOSException, LinearRing, MultiPolygon, Point, Polygon
 from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -113,7 +113,11 @@ def read_boundaries(path: Path, level: str, rows: dict[str, RegionRow]) -> None:
     if not isinstance(features, list):
         raise RegionDataError(_("%(file)s: tidak ada FeatureCollection") % {"file": path.name})
     for index, feature in enumerate(features, start=1):
-        props = (feature or {}).get("properties") or {}
+        # A feature or its properties of another JSON type read as empty: the code check
+        # below then names the feature.
+        feature = feature if isinstance(feature, dict) else {}
+        props = feature.get("properties")
+        props = props if isinstance(props, dict) else {}
         code = str(props.get("kode", "")).strip()
         where = _("%(file)s fitur %(n)s (kode %(code)s)") % {
             "file": path.name,
@@ -135,16 +139,24 @@ def _parse_multipolygon(geometry, where: str) -> MultiPolygon:
         raise RegionDataError(
             _("%(where)s: geometri harus Polygon atau MultiPolygon") % {"where": where}
         )
-    # Only type and coordinates reach GEOS: a "crs" member or anything else is ignored.
-    clean = {"type": geometry["type"], "coordinates": geometry.get("coordinates")}
+    # The rings are built from the coordinates by GEOS alone, read as WGS84: GEOSGeometry
+    # would hand GeoJSON text to GDAL (which cannot be kept from opening files or URLs named
+    # in it), and a "crs" member or anything else in the geometry is never read.
+    polygons = geometry.get("coordinates")
+    if geometry["type"] == "Polygon":
+        polygons = [polygons]
     try:
-        geom = GEOSGeometry(json.dumps(clean), srid=4326)
-    except (GEOSException, ValueError, TypeError) as exc:
+        geom = MultiPolygon(
+            *[
+                Polygon(*[LinearRing([(float(p[0]), float(p[1])) for p in ring]) for ring in rings])
+                for rings in polygons
+            ],
+            srid=4326,
+        )
+    except (GEOSException, ValueError, TypeError, IndexError, KeyError, OverflowError) as exc:
         raise RegionDataError(
             _("%(where)s: geometri rusak: %(err)s") % {"where": where, "err": exc}
         ) from exc
-    if geom.geom_type == "Polygon":
-        geom = MultiPolygon(geom, srid=4326)
     if geom.empty or not geom.valid:
         raise RegionDataError(
             _("%(where)s: geometri tidak sah: %(reason)s")

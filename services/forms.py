@@ -79,9 +79,30 @@ class SafePointField(forms.CharField):
         return point_from_geojson(value.strip())
 
 
+# The largest id a database column holds: SQLite cannot even take a larger one in a query.
+MAX_ID = 2**63 - 1
+
+
+def _id_in_range(value) -> bool:
+    try:
+        return abs(int(value)) <= MAX_ID
+    except (TypeError, ValueError):
+        return True  # not a number: the field's own check refuses it
+
+
 class TypesField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return obj.name
+
+    def _check_values(self, value):
+        for pk in value:
+            if not _id_in_range(pk):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
 
 
 class SiteForm(forms.Form):
@@ -363,7 +384,7 @@ class BulkVerifyForm(forms.Form):
         pairs = []
         for raw in self.cleaned_data["pilih"]:
             pk, _sep, version = raw.partition(":")
-            if not (pk.isdigit() and version.isdigit()):
+            if not (pk.isdigit() and version.isdigit() and int(pk) <= MAX_ID):
                 raise forms.ValidationError(_("Pilihan tidak sah. Muat ulang halaman."))
             pairs.append((int(pk), int(version)))
         return pairs

@@ -172,7 +172,7 @@ def _coordinate(value, where: str, column: str) -> float | None:
         return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON integer past float
         number = math.nan
     if not math.isfinite(number):
         raise ImportDataError(
@@ -377,7 +377,11 @@ def puskesmas_read(path: Path, kemkes_path: Path | None = None) -> FileImport:
     for number, feature in enumerate(features, start=1):
         fi.read += 1
         where = _("%(file)s fitur %(n)s") % {"file": fi.file, "n": number}
-        props = (feature or {}).get("properties") or {}
+        # A feature or its properties of another JSON type read as empty: the NAMOBJ check
+        # below then names the feature.
+        feature = feature if isinstance(feature, dict) else {}
+        props = feature.get("properties")
+        props = props if isinstance(props, dict) else {}
         source_id = _clean(props.get("OBJECTID"))
         name = _display_roman(_clean(props.get("NAMOBJ")))
         if not name:

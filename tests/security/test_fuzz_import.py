@@ -147,14 +147,6 @@ def test_the_kemkes_reader_fails_cleanly(tmp_path_factory, data):
         assert str(exc)
 
 
-# Fails until services.importing.puskesmas_read checks that each feature and its properties
-# are objects and _coordinate catches OverflowError (a JSON integer beyond float): see report.
-READER_FIX_PENDING = pytest.mark.xfail(
-    strict=True, reason="the GeoJSON readers crash on non-object features (see report)"
-)
-
-
-@READER_FIX_PENDING
 @FUZZ
 @given(doc=geojson_docs)
 @example(doc={"type": "FeatureCollection", "features": [[1, 2]]})
@@ -198,7 +190,6 @@ def test_the_region_list_reader_fails_cleanly(tmp_path_factory, data):
         assert str(exc)
 
 
-@READER_FIX_PENDING
 @pytest.mark.django_db
 @FUZZ
 @given(doc=geojson_docs)

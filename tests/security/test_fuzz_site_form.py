@@ -4,7 +4,7 @@ nothing. A save lands only inside the officer's territory."""
 import json
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -29,8 +29,8 @@ numbers = st.one_of(
     st.sampled_from(["1e999", "-0", "0x10", "١٢", "6,2", " 106.8 ", "NaN", "-inf"]),
 )
 
-# Ids past 64 bits crash the type choice on SQLite (see the xfail below); everything else in
-# the form takes any number.
+# Ids past 64 bits are tested on their own (test_a_type_id_past_64_bits_is_refused);
+# everything else in the form takes any number.
 ids_within_64_bits = st.integers(min_value=-(2**63), max_value=2**63 - 1).map(str)
 
 
@@ -183,13 +183,6 @@ def test_the_edit_form_never_fails_and_a_refused_edit_changes_nothing(client, lu
     check()
 
 
-@pytest.mark.xfail(
-    connection.vendor == "sqlite",
-    strict=True,
-    raises=OverflowError,
-    reason="services.forms.TypesField (ModelMultipleChoiceField: pk__in) passes an id past "
-    "64 bits to SQLite, which raises OverflowError: a 500 (see report)",
-)
 def test_a_type_id_past_64_bits_is_refused(client, lurah):
     client.force_login(lurah)
     response = client.post(reverse("services:site_create"), {"types": [str(2**63)]})

@@ -2,7 +2,6 @@
 SQLite cannot take such an integer in a query (OverflowError), PostgreSQL can."""
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from kawasan.models import Kawasan
@@ -11,14 +10,6 @@ from tests.services.sitefactory import RAWA_BUNGA, make_site
 pytestmark = pytest.mark.django_db
 
 HUGE = str(2**64 + 1)
-
-SQLITE_CRASH = pytest.mark.xfail(
-    connection.vendor == "sqlite",
-    strict=True,
-    raises=OverflowError,
-    reason="services.forms.BulkVerifyForm.clean_pilih passes the id to pk__in (see report)",
-)
-
 
 @pytest.fixture
 def site():
@@ -51,7 +42,6 @@ CASES = [
         "services:review_bulk_verify",
         None,
         {"pilih": [f"{HUGE}:1"]},
-        marks=SQLITE_CRASH,
         id="bulk-verify-huge-id",
     ),
 ]

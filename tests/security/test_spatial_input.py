@@ -184,11 +184,6 @@ def test_the_region_loader_reads_a_polygon_with_a_crs_as_wgs84(tmp_path):
     assert rows["31.99"].boundary.coords[0][0][0] == (106.8, -6.2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="regions.loading parses the (crs-stripped) geometry with GEOSGeometry(json), "
-    "which goes through GDAL's OGR; it should build the rings with GEOS (see report)",
-)
 def test_the_region_loader_never_calls_gdal(tmp_path, no_gdal):
     from regions.loading import read_boundaries
 
