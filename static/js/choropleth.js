@@ -23,8 +23,9 @@
     title.textContent = p.name;
     box.appendChild(title);
     var text = document.createElement("div");
-    text.textContent = p.kawasan === 0 ? "Belum ada kawasan"
-      : "Skor " + fmt(p.score) + " · " + p.band + " · #" + p.rank +
+    // Labels come translated from the template (data-no-kawasan, data-score-label).
+    text.textContent = p.kawasan === 0 ? (el.dataset.noKawasan || "Belum ada kawasan")
+      : (el.dataset.scoreLabel || "Skor") + " " + fmt(p.score) + " · " + p.band + " · #" + p.rank +
         (p.change === null ? "" : " · Δ " + fmt(p.change));
     box.appendChild(text);
     return box;

@@ -83,7 +83,12 @@
         });
         if (group.addLayers) { group.addLayers(layers); } else { layers.forEach(function (l) { group.addLayer(l); }); }
         var count = document.getElementById("site-map-count");
-        if (count) { count.textContent = fc.features.length ? fc.features.length + " situs" : listEl.dataset.empty; }
+        // The label comes translated from the template (data-count-label).
+        if (count) {
+          count.textContent = fc.features.length
+            ? (listEl.dataset.countLabel || "Situs di peta:") + " " + fc.features.length
+            : listEl.dataset.empty;
+        }
         if (layers.length) {
           map.fitBounds(group.getBounds(), { maxZoom: 16, padding: [20, 20], animate: false });
         }
