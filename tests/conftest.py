@@ -7,6 +7,7 @@ and sudindik (Jakarta Timur), provinsi; plus outsiders in another kelurahan and 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 
 from accounts.models import Assignment, Role, Sector, User
 
@@ -38,6 +39,19 @@ def imported(django_db_setup, django_db_blocker):
     yield files
     with django_db_blocker.unblock():
         real_sites_remove()
+
+
+@pytest.fixture(scope="module")
+def database_restored(django_db_setup, django_db_blocker):
+    """After a module of transactional tests (browser journeys, the real worker): the
+    migrations' data and the regions as before their flushes, so that the modules after it
+    find the database as they expect."""
+    yield
+    with django_db_blocker.unblock():
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents:
+            connection.creation.deserialize_db_from_string(contents)
+        call_command("load_regions", str(settings.KALTARA_DATA_DIR), verbosity=0)
 
 
 def make_user(username, role=None, region=None, sector_code=None):

@@ -20,10 +20,9 @@ import os
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connections
 
 try:
     from playwright.sync_api import expect
@@ -109,18 +108,6 @@ def browser():
         yield chromium
         chromium.close()
         playwright.stop()
-
-
-@pytest.fixture(scope="module")
-def database_restored(django_db_setup, django_db_blocker):
-    """After a module of journeys: the migrations' data and the regions, as before its
-    flushes, so that the modules after it find the database as they expect."""
-    yield
-    with django_db_blocker.unblock():
-        contents = getattr(connection, "_test_serialized_contents", None)
-        if contents:
-            connection.creation.deserialize_db_from_string(contents)
-        call_command("load_regions", str(settings.KALTARA_DATA_DIR), verbosity=0)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection
 
 from kaltara.celery import app
@@ -33,14 +32,6 @@ def _require_worker_setup():
         if os.environ.get("KALTARA_REQUIRE_WORKER_TESTS"):
             pytest.fail("worker test required but " + "; ".join(problems))
         pytest.skip("; ".join(problems))
-
-
-@pytest.fixture
-def regions_restored(django_db_blocker):
-    """A transactional test flushes every table: load the regions again afterwards."""
-    yield
-    with django_db_blocker.unblock():
-        call_command("load_regions", str(settings.KALTARA_DATA_DIR), verbosity=0)
 
 
 @pytest.fixture
@@ -93,7 +84,9 @@ def worker(transactional_db):
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_real_worker_stores_the_new_score_after_a_change_commits(regions_restored, worker, lurah):
+def test_a_real_worker_stores_the_new_score_after_a_change_commits(
+    database_restored, worker, lurah
+):
     hub = make_site("rptra", review_state="verified")
     puskesmas = make_site("puskesmas", north_m=300, review_state="verified")
     kawasan = make_kawasan([hub, puskesmas], hub=hub)
