@@ -13,15 +13,20 @@ import hashlib
 import json
 import logging
 import re
+import threading
+import time
 import weakref
+from collections import OrderedDict
 from functools import cached_property
 from pathlib import Path
 
 import django_filters
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Func, QuerySet, Subquery, TextField
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -111,6 +116,7 @@ def legend() -> list[tuple[str, str]]:
 # rename in the admin) leaves on screen.
 
 FRAGMENT_TTL = 15 * 60
+LOCAL_COPY_TTL = 5 * 60
 
 
 def _code_version() -> str:
@@ -143,16 +149,94 @@ def cache_key(kind: str, *parts) -> str:
     return f"kaltara:{kind}:{CODE_VERSION}:{lang}:{fingerprint(*parts)}"
 
 
+class _LocalCopies:
+    """Copies of cached HTML and JSON in this process, in front of the shared cache.
+
+    A key of cache_key() names one value for good (the fingerprint of its data and the
+    code version are in it), so a copy is never stale, only old: it expires with the
+    shared entry's TTL and is evicted least recently used beyond max_bytes. A page then
+    costs no cache round trip, nor the unpickling of a 200 KB map.
+    """
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.items: OrderedDict[str, tuple[float, int, str]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def holds(key: str, value=None) -> bool:
+        return f":{CODE_VERSION}:" in key and (value is None or isinstance(value, str))
+
+    def get(self, key: str) -> str | None:
+        with self.lock:
+            item = self.items.get(key)
+            if item is None:
+                return None
+            if item[0] < time.monotonic():
+                self._drop(key)
+                return None
+            self.items.move_to_end(key)
+            return item[2]
+
+    def put(self, key: str, value: str, timeout: int) -> None:
+        size = len(value)
+        if size > self.max_bytes // 8:
+            return
+        with self.lock:
+            if key in self.items:
+                self._drop(key)
+            self.items[key] = (time.monotonic() + timeout, size, value)
+            self.size += size
+            while self.size > self.max_bytes:
+                self._drop(next(iter(self.items)))
+
+    def _drop(self, key: str) -> None:
+        _expires, size, _value = self.items.pop(key)
+        self.size -= size
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.size = 0
+
+
+LOCAL = _LocalCopies(max_bytes=32 * 1024 * 1024)
+
+
+@receiver(setting_changed)
+def _local_copies_follow_the_cache(setting, **kwargs):
+    # A test that swaps CACHES must not read the copies of the previous cache's entries.
+    if setting == "CACHES":
+        LOCAL.clear()
+
+
 def cache_get_many(keys: list[str]) -> dict:
-    """cache.get_many, or {} when the cache is unreachable: pages then render uncached."""
+    """cache.get_many through the local copies, or {} when the cache is unreachable:
+    pages then render uncached."""
+    found = {}
+    for key in keys:
+        if LOCAL.holds(key) and (value := LOCAL.get(key)) is not None:
+            found[key] = value
+    missing = [key for key in keys if key not in found]
+    if not missing:
+        return found
     try:
-        return cache.get_many(keys)
+        fetched = cache.get_many(missing)
     except Exception as exc:  # any backend error: the cache is an optimisation only
-        logger.warning("Cache unreachable (get_many %s): %s", keys[:1], exc)
-        return {}
+        logger.warning("Cache unreachable (get_many %s): %s", missing[:1], exc)
+        return found
+    for key, value in fetched.items():
+        if LOCAL.holds(key, value):
+            # Its remaining lifetime in the shared cache is unknown: keep it a while only.
+            LOCAL.put(key, value, LOCAL_COPY_TTL)
+    return found | fetched
 
 
 def cache_set_many(values: dict, timeout: int = FRAGMENT_TTL) -> None:
+    for key, value in values.items():
+        if LOCAL.holds(key, value):
+            LOCAL.put(key, value, timeout)
     try:
         cache.set_many(values, timeout)
     except Exception as exc:

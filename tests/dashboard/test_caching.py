@@ -207,3 +207,22 @@ def test_the_version_queries_are_prepared_once_per_connection_and_survive_losing
     assert rankings.data_version() == plain
     # The test's transaction is still usable: the failure stayed inside a savepoint.
     assert Kawasan.objects.exists()
+
+
+def test_local_copies_hold_only_content_keys_and_expire_and_evict(monkeypatch):
+    local = rankings._LocalCopies(max_bytes=80)
+    key = rankings.cache_key("page", "a")
+    assert local.holds(key, "<p>")
+    assert not local.holds(key, {"a": 1})  # only text: HTML and JSON
+    # A key that points to a changing value (the boundary version) is never copied.
+    assert not local.holds("regions:boundary-version", "fp-1")
+    local.put(key, "x" * 10, timeout=60)
+    assert local.get(key) == "x" * 10
+    others = [rankings.cache_key("page", str(i)) for i in range(9)]
+    for other in others:
+        local.put(other, "y" * 10, timeout=60)
+    assert local.get(key) is None  # the least recently used went first
+    assert local.size <= 80
+    now = rankings.time.monotonic()
+    monkeypatch.setattr(rankings.time, "monotonic", lambda: now + 61)
+    assert local.get(others[-1]) is None  # expired with its TTL
