@@ -207,7 +207,7 @@ def _area(request, code: str):
         "report": SimpleLazyObject(lambda: dash.selected),
         "selected_pk": versions.kawasan_pk,
         "may_change": may_change,
-        "assets": _assets("js/dashboard.js"),
+        "assets": _assets("js/kawasan_map.js"),
     }
     ctx["body"] = _cached_html(parts, ctx)
     return render(request, "dashboard/area.html", ctx)

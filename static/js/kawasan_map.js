@@ -1,11 +1,15 @@
-// Draws a kawasan: member sites (one icon per type), active links between members as lines,
-// and the hub with its walking-distance circle. Works without tiles: everything drawn here
-// is a vector layer, the tile layer is only decoration.
+// Draws a kawasan on every element with data-kawasan-map (the id of its JSON data): member
+// sites (one icon per type), active links between members as lines, and the hub with its
+// walking-distance circle. Used by the kawasan page and the dashboards. Works without tiles:
+// everything drawn here is a vector layer, the tile layer is only decoration.
 (function () {
   "use strict";
-  var el = document.getElementById("kawasan-map");
-  var dataEl = document.getElementById("kawasan-map-data");
-  if (!el || !dataEl || !window.L) { return; }
+  if (!window.L) { return; }
+  document.querySelectorAll("[data-kawasan-map]").forEach(draw);
+
+  function draw(el) {
+  var dataEl = document.getElementById(el.dataset.kawasanMap);
+  if (!dataEl) { return; }
   var data = JSON.parse(dataEl.textContent);
   var map = L.map(el, { zoomSnap: 0.5 });
   var tiles = window.KALTARA_TILES && window.KALTARA_TILES.url;
@@ -43,6 +47,9 @@
       iconAnchor: [size / 2, size / 2]
     });
     var marker = L.marker([m.lat, m.lon], { icon: icon, title: m.name }).addTo(map);
+    if (el.dataset.markerLinks && m.url) {
+      marker.on("click", function () { window.location = m.url; });
+    }
     // textContent, never innerHTML, for names typed by users.
     marker.getElement().firstChild.textContent = m.icon;
     var tip = document.createElement("span");
@@ -66,5 +73,6 @@
         layer.bringToBack();
         if (!bounds.isValid() && layer.getBounds().isValid()) { map.fitBounds(layer.getBounds()); }
       });
+  }
   }
 }());

@@ -11,6 +11,7 @@ pytestmark = pytest.mark.django_db
 
 HUGE = str(2**64 + 1)
 
+
 @pytest.fixture
 def site():
     return make_site()
