@@ -3,8 +3,9 @@
 
 A closed-loop HTTP client from the standard library (nothing to install): it signs in as
 the demo users (`make run` or `manage.py seed_demo` creates them; password kaltara-demo),
-then keeps `--concurrency` clients busy on each page for `--duration` seconds over
-keep-alive connections, and prints a Markdown table (also written to --out).
+then keeps `--concurrency` closed-loop clients busy on each page for `--duration` seconds
+(reconnecting when the server closes the connection, as gunicorn's sync workers do), and
+prints a Markdown table (also written to --out, var/loadtest-results.md by default).
 
 Baselines, served by the same stack:
   /ping/    a trivial signed-in view: middleware, session and user lookup, a tiny response.
@@ -20,9 +21,9 @@ Baselines, served by the same stack:
 
 The clients run in --processes processes (threads in each), so the client's own GIL does
 not cap the rate of the cheap pages. The machine is shared: the table reports the load of
-*other* processes during each page (CPU busy minus the server's and the client's, when the
-server's pid is known) and a page measured while others used more than
---disturbed-cores is measured again (--retries). It is not part of the test suite.
+*other* processes during each page (CPU busy minus gunicorn's, the database backends',
+Redis's and the clients', when the server's pid is known) and a page measured while others
+used more than --disturbed-cores is measured again (--retries). Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -453,7 +454,9 @@ def markdown(run: dict) -> str:
         "",
         f"Machine: {run['machine']}. {run['duration']} s per page after {run['warmup']} s of "
         f"warm-up, {run['processes']} client processes on the same machine. "
-        f"Load average before: {run['load_before']}.",
+        f"Load average before: {run['load_before']}. Stack cores: CPU used by gunicorn, the "
+        "database's backends and Redis; others' cores: the rest of the machine (other work, "
+        "clients excluded). ✗: p95 at or over the 200 ms target.",
         "",
         "| page | p50 ms | p95 ms | p99 ms | req/s | errors | KB | stack cores | others' cores |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
