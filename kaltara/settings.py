@@ -246,6 +246,8 @@ CONTENT_SECURITY_POLICY = {
 
 # Redis in production (shared by all workers: locks, deduplication); memory when embedded.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://kaltara")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "kaltara.redis_cache.RedisCache"  # reuses its client
 
 # Celery: with a broker URL a real worker runs tasks; without one they run inline (eager),
 # so the embedded default needs no Redis.
