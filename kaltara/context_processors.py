@@ -2,20 +2,9 @@ from django.conf import settings
 
 
 def portal(request):
-    from accounts import scoping
-
-    user = getattr(request, "user", None)
     # An empty KALTARA_TILE_URL means a closed network: maps draw vectors only.
+    # (The navigation's links come from the main_nav tag in kaltara/templatetags/portal.py.)
     return {
-        # Lazy: grants are read once per request and usually already cached by the view.
-        "nav_may_review": lambda: bool(user and scoping.grants_with(user, scoping.Right.REVIEW)),
-        "nav_is_provincial": lambda: bool(user and scoping.is_provincial(user)),
-        "nav_may_export": lambda: bool(
-            user and scoping.grants_with(user, scoping.Right.SEE_PRIVATE)
-        ),
-        "nav_is_sudin": lambda: bool(
-            user and any(g.sector_id is not None for g in scoping.grants_for(user))
-        ),
         "tiles_config": {
             "url": settings.KALTARA_TILE_URL,
             "attribution": settings.KALTARA_TILE_ATTRIBUTION,
