@@ -1,11 +1,22 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
     """The portal's user. Custom from the first migration so it can grow without pain."""
+
+    # Versions of what every page reads about the user, kept on the row that every
+    # signed-in request loads anyway: a worker keeps the grants and the unread count it
+    # read under (user, version) and needs no query or cache round trip while the version
+    # stands. Any change bumps the version in the same transaction (grants_changed below,
+    # notifications.services.inbox_changed); see accounts/scoping.py.
+    grants_version = models.PositiveIntegerField(default=0, editable=False)
+    inbox_version = models.PositiveIntegerField(default=0, editable=False)
+    VERSION_FIELDS = ("grants_version", "inbox_version")
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("pengguna")
@@ -13,6 +24,21 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    def save(self, *args, **kwargs):
+        # The versions only ever move in the database (F() + 1): saving an object loaded
+        # before a bump must not write the old number back.
+        if (
+            not self._state.adding
+            and not kwargs.get("force_insert")
+            and (kwargs.get("update_fields") is None)
+        ):
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in self.VERSION_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
 
 class Sector(models.Model):
@@ -51,6 +77,43 @@ ROLE_LEVEL = {
 }
 
 
+def grants_changed(user_ids) -> None:
+    """Bump the grants version of these users: their next request reads their grants."""
+    ids = {pk for pk in user_ids if pk is not None}
+    if ids:
+        User.objects.filter(pk__in=ids).update(grants_version=F("grants_version") + 1)
+
+
+class AssignmentQuerySet(models.QuerySet):
+    """Bulk writes bump the grants version too (they send no signals).
+
+    Deletes need nothing here: with receivers connected Django deletes row by row and
+    sends post_delete. Raw SQL bypasses all of this; scoping.GRANTS_MAX_AGE bounds it.
+    """
+
+    def update(self, **kwargs):
+        before = set(self.values_list("user_id", flat=True))
+        count = super().update(**kwargs)
+        after = {kwargs["user"].pk} if "user" in kwargs else set()
+        after |= {kwargs["user_id"]} if "user_id" in kwargs else set()
+        grants_changed(before | after)
+        return count
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        grants_changed(obj.user_id for obj in created)
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        ids = {obj.user_id for obj in objs}
+        if "user" in fields:  # the previous owners lose the grant
+            ids |= set(self.filter(pk__in=[o.pk for o in objs]).values_list("user_id", flat=True))
+        count = super().bulk_update(objs, fields, *args, **kwargs)
+        grants_changed(ids)
+        return count
+
+
 class Assignment(models.Model):
     """A role over a region (and everything below it); officers also name a sector."""
 
@@ -72,6 +135,8 @@ class Assignment(models.Model):
         blank=True,
         related_name="assignments",
     )
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("penugasan")
@@ -113,3 +178,25 @@ class Assignment(models.Model):
                     % {"level": expected}
                 }
             )
+
+
+@receiver(pre_save, sender=Assignment, dispatch_uid="assignment_owner_before_save")
+def _assignment_owner_before(sender, instance, **kwargs):
+    # An assignment moved to another user must bump its previous owner too.
+    instance._previous_user_id = (
+        Assignment.objects.filter(pk=instance.pk).values_list("user_id", flat=True).first()
+        if instance.pk is not None
+        else None
+    )
+
+
+@receiver(post_save, sender=Assignment, dispatch_uid="assignment_saved_bumps_grants")
+@receiver(post_delete, sender=Assignment, dispatch_uid="assignment_deleted_bumps_grants")
+def _assignment_changed(sender, instance, **kwargs):
+    grants_changed({instance.user_id, getattr(instance, "_previous_user_id", None)})
+    # The user object the assignment holds (often the caller's own) forgets the grants it
+    # cached, so code holding it sees the change as the next request will.
+    user = Assignment._meta.get_field("user").get_cached_value(instance, default=None)
+    if user is not None:
+        user.__dict__.pop("_kaltara_grants", None)
+        user.grants_version = None  # unknown now: scoping reads the grants afresh

@@ -18,7 +18,14 @@ from django.db.models import Q
 
 from regions.models import code_covers
 
+from .memo import UserMemo
 from .models import Role
+
+# The grants each worker read, by (user, grants_version): no query per request while the
+# user's assignments stand (any ORM change to them bumps the version; see accounts.models).
+# A minute bounds a change made behind the ORM's back.
+GRANTS_MAX_AGE = 60.0
+_grants_memo = UserMemo("grants_version", max_age=GRANTS_MAX_AGE)
 
 
 class Right(StrEnum):
@@ -50,19 +57,22 @@ class Grant:
 
 
 def grants_for(user) -> tuple[Grant, ...]:
-    """The user's grants, read once per request object and cached on it."""
+    """The user's grants: kept on the user object, and per worker by grants version."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return ()
     cached = getattr(user, "_kaltara_grants", None)
     if cached is None:
-        cached = tuple(
-            Grant(role, region_id, sector_id)
-            for role, region_id, sector_id in user.assignments.values_list(
-                "role", "region_id", "sector_id"
-            )
-        )
-        user._kaltara_grants = cached
+        cached = user._kaltara_grants = _grants_memo.get(user, lambda: _read_grants(user))
     return cached
+
+
+def _read_grants(user) -> tuple[Grant, ...]:
+    return tuple(
+        Grant(role, region_id, sector_id)
+        for role, region_id, sector_id in user.assignments.values_list(
+            "role", "region_id", "sector_id"
+        )
+    )
 
 
 def grants_with(user, right: Right) -> tuple[Grant, ...]:

@@ -11,7 +11,7 @@ class NotificationsConfig(AppConfig):
         from . import selectors
 
         def unread_prime(sender, request, user, **kwargs):
-            # Counted once at sign-in; the pages after it read the badge from the cache.
+            # Counted once at sign-in, in the worker that signs the user in.
             selectors.unread_count_refresh(user)
 
         user_logged_in.connect(unread_prime, dispatch_uid="notifications.unread_prime", weak=False)

@@ -1,9 +1,8 @@
 """The unread count for the header badge.
 
 A callable: the template calls it only when it renders the badge, and the result is kept on
-the request. The count itself comes from the shared cache, filled at sign-in and dropped by
-every write that changes it, so most pages cost no database query for it; a cache miss
-costs one COUNT on an indexed column.
+the request. Each worker keeps the count by the user's inbox version (selectors), so most
+pages cost no query for it; a new version costs one COUNT on an indexed column.
 """
 
 from . import selectors

@@ -4,13 +4,14 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Kind, Notification
-from .selectors import cache_call, unread_cache_key
 
 logger = logging.getLogger(__name__)
 
@@ -50,23 +51,21 @@ def notify(
                 site_id=site_id,
             )
         )
-    unread_forget(seen)
+    inbox_changed(seen)
     ids = [n.pk for n in rows if n.recipient.email]
     if ids:
         transaction.on_commit(lambda: _enqueue_emails(ids))
     return rows
 
 
-def unread_forget(user_ids: Iterable[int]) -> None:
-    """Drop the cached badge counts now and again after commit (a page rendered in between
-    may have cached the count without the uncommitted rows). With the cache down the
-    action still commits; a count cached before the outage may then show until it expires
-    (UNREAD_CACHE_SECONDS)."""
-    keys = [unread_cache_key(pk) for pk in user_ids]
-    if not keys:
-        return
-    cache_call("delete_many", keys)
-    transaction.on_commit(lambda: cache_call("delete_many", keys))
+def inbox_changed(user_ids: Iterable[int]) -> None:
+    """Bump the users' inbox version after a change to their unread notifications (in its
+    transaction, when there is one): their next page counts the badge again
+    (selectors.unread_count_cached). After, not before: a count made in between is kept
+    under the old version, which no later request reads."""
+    ids = set(user_ids)
+    if ids:
+        get_user_model().objects.filter(pk__in=ids).update(inbox_version=F("inbox_version") + 1)
 
 
 def _enqueue_emails(ids: list[int]) -> None:
@@ -133,7 +132,7 @@ def notification_mark_read(*, user, notification: Notification) -> Notification:
             read_at=timezone.now()
         )
         notification.refresh_from_db(fields=["read_at"])
-        unread_forget([user.pk])
+        inbox_changed([user.pk])
     return notification
 
 
@@ -141,7 +140,7 @@ def notifications_mark_all_read(*, user) -> int:
     count = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
-    unread_forget([user.pk])
+    inbox_changed([user.pk])
     return count
 
 

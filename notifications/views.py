@@ -16,7 +16,7 @@ PAGE_SIZE = 30
 def inbox(request):
     qs = selectors.notifications_for(request.user)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    unread = selectors.unread_count_refresh(request.user)
+    unread = selectors.unread_count_cached(request.user)
     # The header badge (context processor) reuses this count instead of asking again.
     request._kaltara_unread = unread
     return render(request, "notifications/inbox.html", {"page": page, "unread": unread})

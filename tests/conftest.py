@@ -103,6 +103,22 @@ def nobody(db):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_user_memos():
+    """Each test starts with empty per-process memos of grants and badge counts.
+
+    They are keyed by (user id, version), and a rolled-back test can hand the next test
+    the same user id with the same version 0 (SQLite reuses it): outside tests ids are
+    never reused, so this matters here only.
+    """
+    from accounts import scoping
+    from notifications import selectors
+
+    scoping._grants_memo.clear()
+    selectors._unread_memo.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _celery_inline(request):
     """Tasks run inline in tests, even where a broker is configured (CI's PostGIS run).
 

@@ -1,6 +1,7 @@
 """The inbox page, opening (marking read) and the header badge."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from notifications import services
@@ -86,19 +87,57 @@ def test_the_badge_counts_unread_and_follows_reads(client, alice):
     assert client.get(reverse("kawasan:list")).context["unread_notifications"]() == 1
 
 
-def test_the_badge_costs_no_query_once_counted(client, alice, django_assert_num_queries):
+def test_the_badge_costs_no_query_once_counted(alice, django_assert_num_queries):
     from django.template import Context, Template
     from django.test import RequestFactory
 
     from notifications.context_processors import inbox
 
+    def badge():
+        request = RequestFactory().get("/")
+        request.user = get_user_model().objects.get(pk=alice.pk)  # as each request loads it
+        return Template("{{ unread_notifications }}/{{ unread_notifications }}").render(
+            Context(inbox(request))
+        )
+
     _note(alice)
-    client.force_login(alice)  # counted at sign-in
-    request = RequestFactory().get("/")
-    request.user = alice
-    template = Template("{{ unread_notifications }}/{{ unread_notifications }}")
-    with django_assert_num_queries(0):
-        assert template.render(Context(inbox(request))) == "1/1"
+    with django_assert_num_queries(2):  # the user's row, then one COUNT for the new version
+        assert badge() == "1/1"
+    with django_assert_num_queries(1):  # the user's row only
+        assert badge() == "1/1"
+    _note(alice)  # a new version: counted again
+    with django_assert_num_queries(2):
+        assert badge() == "2/2"
+
+
+def test_the_badge_follows_reads_in_every_worker_by_version(alice):
+    """A count kept under an old version is never shown once the version moved."""
+    from notifications import selectors
+
+    first = _note(alice)
+    alice.refresh_from_db()
+    assert selectors.unread_count_cached(alice) == 1
+    services.notification_mark_read(user=alice, notification=first)
+    stale = get_user_model().objects.get(pk=alice.pk)
+    assert stale.inbox_version > alice.inbox_version
+    assert selectors.unread_count_cached(stale) == 0
+
+
+def test_the_badge_count_expires_after_its_max_age(alice, monkeypatch):
+    """A change behind the ORM's back (no version bump) shows within UNREAD_MAX_AGE."""
+    import time as time_module
+
+    from notifications import selectors
+    from notifications.models import Notification
+
+    _note(alice)
+    alice.refresh_from_db()
+    assert selectors.unread_count_cached(alice) == 1
+    Notification.objects.filter(recipient=alice).delete()  # no bump
+    assert selectors.unread_count_cached(alice) == 1
+    later = time_module.monotonic() + selectors.UNREAD_MAX_AGE + 1
+    monkeypatch.setattr("accounts.memo.time.monotonic", lambda: later)
+    assert selectors.unread_count_cached(alice) == 0
 
 
 @pytest.mark.parametrize("n", [5, 80])
