@@ -17,7 +17,7 @@ def test_it_serves_map_data_with_a_bounded_number_of_queries(
 ):
     make_many(n)
     client.force_login(camat)
-    # Session, user, grants, region choices, rows, types.
+    # Session, user, grants, region choices, rows, types (one join).
     with django_assert_max_num_queries(6):
         response = client.get(DATA_URL)
     assert response.status_code == 200
