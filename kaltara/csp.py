@@ -10,6 +10,8 @@ from contextvars import ContextVar
 
 from django.forms.renderers import DjangoTemplates
 
+from .form_rendering import SELECT_TEMPLATE, select_html
+
 _current_request: ContextVar = ContextVar("kaltara_csp_request", default=None)
 
 
@@ -40,6 +42,11 @@ def current_nonce() -> str:
 
 class NonceFormRenderer(DjangoTemplates):
     def render(self, template_name, context, request=None):
+        # Selects are written in Python (same markup, a fraction of the time).
+        if template_name == SELECT_TEMPLATE and "widget" in context:
+            html = select_html(context["widget"])
+            if html is not None:
+                return html
         if "csp_nonce" in context and not context["csp_nonce"]:
             context = {**context, "csp_nonce": current_nonce()}
         return super().render(template_name, context, request=request)
