@@ -380,7 +380,7 @@ def link_candidates(
 def region_choices_for(user) -> list[tuple[str, str]]:
     """Kecamatan and kelurahan the user may filter by: their territory, or all for the province."""
     levels = [Level.KECAMATAN, Level.KELURAHAN]
-    qs = Region.objects.filter(level__in=levels).only("code", "name", "level").order_by("code")
+    qs = Region.objects.filter(level__in=levels).order_by("code")
     if not scoping.is_provincial(user):
         codes = {g.region_code for g in scoping.grants_with(user, Right.SEE_PRIVATE)}
         if not codes:
@@ -389,13 +389,11 @@ def region_choices_for(user) -> list[tuple[str, str]]:
         for code in codes:
             q |= Q(code=code) | Q(code__startswith=code + ".")
         qs = qs.filter(q)
-    choices = []
-    for region in qs:
-        if region.level == Level.KECAMATAN:
-            choices.append((region.code, f"Kec. {region.name}"))
-        else:
-            choices.append((region.code, f"\u2003{region.name}"))
-    return choices
+    # Plain values: ~310 model instances for provincial staff cost more than the page's rows.
+    return [
+        (code, f"Kec. {name}" if level == Level.KECAMATAN else f"\u2003{name}")
+        for code, name, level in qs.values_list("code", "name", "level")
+    ]
 
 
 def stale_q(now=None) -> Q:
