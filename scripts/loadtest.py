@@ -19,6 +19,17 @@ Baselines, served by the same stack:
     # DATABASE_URL and CACHE_URL, persistent connections and DEBUG off
     python scripts/loadtest.py --serve 2,3,4 --duration 30
 
+Mixed load (--mix): --concurrency distinct signed-in users (default 50: lurah, camat, suku
+dinas officers and provincial staff in regions spread over Jakarta, made by
+`manage.py seed_load_users`; --serve runs it) for --duration seconds (default 60), each
+user going from page to page of its role (dashboards, lists, maps and their data,
+rankings, the inbox) with --think seconds of thought between pages (0: none, the hardest
+case). It reports every page's p50/p95/p99 and the status of every response: server
+errors (5xx), other non-200 answers, and failed connections.
+
+    python scripts/loadtest.py --serve 4 --mix                 # 50 users, 60 s, no pause
+    python scripts/loadtest.py --serve 4 --mix --think 2       # about 2 s between pages
+
 The clients run in --processes processes (threads in each), so the client's own GIL does
 not cap the rate of the cheap pages. The machine is shared: the table reports the load of
 *other* processes during each page (CPU busy minus gunicorn's, the database backends',
@@ -66,6 +77,50 @@ SCENARIOS = [
 PING, LURAH = "ping (signed in)", "lurah dashboard"
 P95_TARGET_MS = 200.0
 RATIO_TARGET = 0.40
+
+# --mix: each role's pages and how often a user of that role opens them (weights). `{region}`
+# is the user's own region. These are the pages officials open every day; forms and
+# exports are measured by the test suite and `make faults`, not here.
+MIX_PAGES = {
+    "lurah": [
+        ("dashboard (lurah, camat)", "/", 4),
+        ("site list", "/situs/", 2),
+        ("site map page", "/situs/peta/", 1),
+        ("site map data", "/situs/peta.geojson", 2),
+        ("kawasan list", "/kawasan/", 1),
+        ("region page", "/wilayah/{region}/", 1),
+        ("region boundary", "/wilayah/{region}/batas.geojson", 1),
+        ("inbox", "/kotak-masuk/", 1),
+    ],
+    "camat": [
+        ("dashboard (lurah, camat)", "/", 4),
+        ("site list", "/situs/", 2),
+        ("site map data", "/situs/peta.geojson", 2),
+        ("kawasan list", "/kawasan/", 1),
+        ("region page", "/wilayah/{region}/", 1),
+        ("inbox", "/kotak-masuk/", 1),
+    ],
+    "sudin": [
+        ("dashboard (suku dinas)", "/", 4),
+        ("review queue", "/situs/tinjauan/", 3),
+        ("site list", "/situs/", 2),
+        ("site map data", "/situs/peta.geojson", 1),
+        ("inbox", "/kotak-masuk/", 1),
+    ],
+    "provinsi": [
+        ("province overview", "/", 3),
+        ("rankings kelurahan", "/peringkat/?tingkat=kelurahan", 2),
+        ("rankings kecamatan", "/peringkat/?tingkat=kecamatan&urut=-perubahan", 1),
+        ("rankings kota", "/peringkat/?tingkat=kota", 1),
+        ("choropleth page", "/peringkat/peta/", 1),
+        ("choropleth data", "/peringkat/peta.geojson", 2),
+        ("site list", "/situs/", 1),
+        ("site map data (all Jakarta)", "/situs/peta.geojson", 1),
+        ("audit trail", "/audit/", 1),
+        ("exports", "/ekspor/", 1),
+    ],
+}
+MIX_ROLES = {"lurah": 24, "camat": 8, "sudin": 8, "provinsi": 10}  # of 50 users
 
 
 # --- measuring ---------------------------------------------------------------------------
@@ -345,6 +400,228 @@ def run_page(base_url, name, path, cookie, args, server_pid: int | None) -> Resu
     return result
 
 
+def _mix_client_process(base_url, users, timeout, think, seed, start_at, warmup_until, stop_at):
+    """One client process: a thread per user, each a closed loop over its role's pages."""
+    import random
+
+    base = urllib.parse.urlsplit(base_url)
+    lock = threading.Lock()
+    out = {"pages": {}, "statuses": {}, "failed": 0}
+
+    def client(index, cookie, pages):
+        rng = random.Random(seed * 1000 + index)
+        names = [(name, path) for name, path, _w in pages]
+        weights = [w for _n, _p, w in pages]
+        conn = Connection(base, timeout)
+        mine: dict[str, list] = {}
+        statuses: dict[int, int] = {}
+        failed = 0
+        while time.time() < start_at:
+            time.sleep(0.001)
+        # Users do not arrive in step: each starts at a random point of its first second.
+        time.sleep(rng.random())
+        while True:
+            begun = time.time()
+            if begun >= stop_at:
+                break
+            name, path = rng.choices(names, weights)[0]
+            start = time.perf_counter()
+            try:
+                response, body = conn.request("GET", path, headers={"Cookie": cookie})
+                status = response.status
+            except OSError:
+                status, body = 0, b""
+            took = time.perf_counter() - start
+            if begun >= warmup_until:
+                if status == 0:
+                    failed += 1
+                else:
+                    statuses[status] = statuses.get(status, 0) + 1
+                page = mine.setdefault(name, [[], 0, 0])  # latencies, non-200, bytes
+                if status == 200:
+                    page[0].append(took)
+                    page[2] += len(body)
+                else:
+                    page[1] += 1
+            if think:
+                time.sleep(rng.uniform(0, 2 * think))
+        conn.close()
+        with lock:
+            for name, (lat, bad, size) in mine.items():
+                page = out["pages"].setdefault(name, [[], 0, 0])
+                page[0].extend(lat)
+                page[1] += bad
+                page[2] += size
+            for status, n in statuses.items():
+                out["statuses"][status] = out["statuses"].get(status, 0) + n
+            out["failed"] += failed
+
+    cpu0 = time.process_time()
+    pool = [
+        threading.Thread(target=client, args=(i, cookie, pages), daemon=True)
+        for i, (cookie, pages) in enumerate(users)
+    ]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    out["cpu"] = time.process_time() - cpu0
+    return out
+
+
+def load_users(args) -> list[dict]:
+    """The load users: made by seed_load_users (run here with --serve), or read from a file."""
+    if args.mix_users:
+        return json.loads(Path(args.mix_users).read_text())
+    counts = _mix_counts(args.concurrency)
+    command = [sys.executable, "manage.py", "seed_load_users", "--json"]
+    for role, n in counts.items():
+        command += [f"--{role}", str(n)]
+    env = dict(os.environ)
+    if args.settings:
+        env["DJANGO_SETTINGS_MODULE"] = args.settings
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"seed_load_users failed:\n{done.stderr}")
+    return json.loads(done.stdout)
+
+
+def _mix_counts(total: int) -> dict[str, int]:
+    """MIX_ROLES scaled to `total` users (at least one of each role)."""
+    base = sum(MIX_ROLES.values())
+    counts = {role: max(1, round(n * total / base)) for role, n in MIX_ROLES.items()}
+    counts["lurah"] += total - sum(counts.values())
+    return counts
+
+
+def run_mix(base_url, args, server_pid: int | None) -> dict:
+    users = load_users(args)[: args.concurrency]
+    base = urllib.parse.urlsplit(base_url)
+    # Every user signs in through the form, as people do (a few at a time: each sign-in
+    # pays the password hash).
+    cookies: list[str] = [""] * len(users)
+
+    def sign_in(i):
+        cookies[i] = login(base, users[i]["username"], args.password, args.timeout)
+
+    for chunk in range(0, len(users), 8):
+        threads = [
+            threading.Thread(target=sign_in, args=(i,))
+            for i in range(chunk, min(chunk + 8, len(users)))
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    if not all(cookies):
+        raise SystemExit("a load user could not sign in")
+    plans = [
+        (
+            cookie,
+            [
+                (name, path.format(region=user["region"]), weight)
+                for name, path, weight in MIX_PAGES[user["role"]]
+            ],
+        )
+        for cookie, user in zip(cookies, users, strict=True)
+    ]
+    processes = max(1, min(args.processes, len(plans)))
+    shares = [plans[i::processes] for i in range(processes)]
+    load1 = os.getloadavg()[0]
+    start_at = time.time() + 0.5
+    warmup_until = start_at + args.warmup
+    stop_at = warmup_until + args.duration
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(processes) as pool:
+        pending = [
+            pool.apply_async(
+                _mix_client_process,
+                (base_url, share, args.timeout, args.think, n, start_at, warmup_until, stop_at),
+            )
+            for n, share in enumerate(shares)
+        ]
+        while time.time() < warmup_until:
+            time.sleep(0.01)
+        server_pids = _stack_pids(server_pid, args.dbname) if server_pid else []
+        server0 = _proc_cpu(server_pids) if server_pids else None
+        busy0 = _busy_cpu()
+        outs = [p.get() for p in pending]
+        busy1 = _busy_cpu()
+        server1 = _proc_cpu(server_pids) if server_pids else None
+
+    pages: dict[str, Result] = {}
+    statuses: dict[int, int] = {}
+    failed = 0
+    total = Result("all pages", "", load1=load1)
+    for out in outs:
+        for name, (lat, bad, size) in out["pages"].items():
+            page = pages.setdefault(name, Result(name, ""))
+            page.latencies.extend(lat)
+            page.errors += bad
+            page.bytes += size
+            total.latencies.extend(lat)
+            total.errors += bad
+            total.bytes += size
+        for status, n in out["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + n
+        failed += out["failed"]
+        total.client_cpu += out["cpu"] * args.duration / (args.duration + args.warmup + 0.5)
+    for r in [*pages.values(), total]:
+        r.elapsed = args.duration
+    total.busy_cpu = busy1 - busy0
+    if server0 is not None:
+        total.server_cpu = server1 - server0
+    roles: dict[str, int] = {}
+    for user in users:
+        roles[user["role"]] = roles.get(user["role"], 0) + 1
+    return {
+        "users": len(users),
+        "roles": roles,
+        "think": args.think,
+        "duration": args.duration,
+        "warmup": args.warmup,
+        "pages": [pages[name].row() for name in sorted(pages)],
+        "total": total.row(),
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "server_errors": sum(v for k, v in statuses.items() if k >= 500),
+        "other_non_200": sum(v for k, v in statuses.items() if k != 200 and k < 500),
+        "failed_connections": failed,
+    }
+
+
+def mix_markdown(run: dict, label: str) -> str:
+    mix = run["mix"]
+    roles = ", ".join(f"{n} {role}" for role, n in mix["roles"].items())
+    think = f"{mix['think']} s on average" if mix["think"] else "none (a closed loop)"
+    total = mix["total"]
+    lines = [
+        f"### Mixed load: {mix['users']} users, {label}",
+        "",
+        f"Machine: {run['machine']}. Users: {roles}, each signed in with its own session and "
+        f"going from page to page of its role; think time between pages: {think}. "
+        f"{mix['duration']} s measured after {mix['warmup']} s of warm-up. Load average "
+        f"before: {run['load_before']}.",
+        "",
+        "| page | requests | p50 ms | p95 ms | p99 ms | non-200 | KB |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in [*mix["pages"], total]:
+        bold = "**" if r is total else ""
+        lines.append(
+            f"| {bold}{r['page']}{bold} | {r['requests']} | {r['p50_ms']} | {bold}{r['p95_ms']}"
+            f"{bold} | {r['p99_ms']} | {r['errors']} | {r['kb']} |"
+        )
+    lines += [
+        "",
+        f"Throughput {total['req_per_s']} req/s; stack (gunicorn, database, Redis) "
+        f"{_fmt(total['server_cores'])} cores, others {_fmt(total['other_cores'])}. Responses by "
+        f"status: {', '.join(f'{k}: {v}' for k, v in mix['statuses'].items())}; **server errors "
+        f"(5xx): {mix['server_errors']}**, other non-200: {mix['other_non_200']}, failed "
+        f"connections: {mix['failed_connections']}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 # --- the server --------------------------------------------------------------------------
 
 
@@ -493,6 +770,14 @@ def measure(args, base_url: str, workers_label: str, server_pid: int | None) -> 
             sessions[username] = login(base, username, args.password, args.timeout)
         return sessions.get(username) if username else None
 
+    if args.mix:
+        return {
+            "machine": machine(),
+            "workers_label": workers_label,
+            "load_before": " / ".join(f"{x:.2f}" for x in os.getloadavg()),
+            "mix": run_mix(base_url, args, server_pid),
+            "results": [],
+        }
     run = {
         "machine": machine(),
         "workers_label": workers_label,
@@ -582,9 +867,18 @@ def main(argv=None) -> int:
         default=urllib.parse.urlsplit(os.environ.get("DATABASE_URL", "")).path.lstrip("/") or None,
         help="database whose backends count as the server's (default: from DATABASE_URL)",
     )
-    parser.add_argument("--concurrency", type=int, default=20, help="concurrent clients")
+    parser.add_argument(
+        "--concurrency", type=int, help="concurrent clients (default 20; --mix: 50 users)"
+    )
+    parser.add_argument("--mix", action="store_true", help="distinct users over a mix of pages")
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="--mix: mean seconds between pages"
+    )
+    parser.add_argument("--mix-users", help="--mix: JSON list from seed_load_users --json")
     parser.add_argument("--processes", type=int, default=2, help="client processes")
-    parser.add_argument("--duration", type=float, default=30.0, help="seconds per page")
+    parser.add_argument(
+        "--duration", type=float, help="seconds per page (default 30; --mix: 60 in all)"
+    )
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds per page")
     parser.add_argument("--pause", type=float, default=2.0, help="seconds between pages")
     parser.add_argument("--ratio-rounds", type=int, default=10, help="0: no ratio phase")
@@ -598,6 +892,10 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON at the end as well")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
+    if args.concurrency is None:
+        args.concurrency = 50 if args.mix else 20
+    if args.duration is None:
+        args.duration = 60.0 if args.mix else 30.0
 
     runs = []
     if args.serve:
@@ -613,7 +911,9 @@ def main(argv=None) -> int:
     else:
         runs.append(measure(args, args.base_url, f"server at {args.base_url}", args.server_pid))
 
-    report = "\n".join(markdown(run) for run in runs)
+    report = "\n".join(
+        mix_markdown(run, run["workers_label"]) if "mix" in run else markdown(run) for run in runs
+    )
     print()
     print(report)
     if args.out:
@@ -625,7 +925,11 @@ def main(argv=None) -> int:
     if args.json:
         print(json.dumps(runs, indent=2))
 
-    errors = any(r["errors"] for run in runs for r in run["results"])
+    errors = any(r["errors"] for run in runs for r in run["results"]) or any(
+        run["mix"]["server_errors"] or run["mix"]["failed_connections"]
+        for run in runs
+        if "mix" in run
+    )
     missed = any(r["p95_ms"] >= P95_TARGET_MS for run in runs for r in run["results"]) or any(
         run.get("ratio", {}).get("ratio", 1.0) < RATIO_TARGET for run in runs
     )
