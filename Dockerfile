@@ -16,4 +16,4 @@ RUN DJANGO_SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret-xx \
 RUN useradd --system --uid 1000 kaltara && mkdir -p /app/var/media && chown -R kaltara /app/var
 USER kaltara
 EXPOSE 8000
-CMD ["gunicorn", "kaltara.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "kaltara.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
