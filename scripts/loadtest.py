@@ -303,14 +303,19 @@ def _client_process(base_url, path, cookie, threads, timeout, start_at, warmup_u
             out["errors"] += errors
             out["bytes"] += size
 
+    out["cpu"] = _threads_run([(client, ())] * threads)
+    return out
+
+
+def _threads_run(targets: list[tuple]) -> float:
+    """Run (function, args) pairs in threads until all end; the process's CPU seconds."""
     cpu0 = time.process_time()
-    pool = [threading.Thread(target=client, daemon=True) for _ in range(threads)]
+    pool = [threading.Thread(target=fn, args=args, daemon=True) for fn, args in targets]
     for t in pool:
         t.start()
     for t in pool:
         t.join()
-    out["cpu"] = time.process_time() - cpu0
-    return out
+    return time.process_time() - cpu0
 
 
 def _proc_cpu(pids: list[int]) -> float:
@@ -368,25 +373,16 @@ def run_page(base_url, name, path, cookie, args, server_pid: int | None) -> Resu
     start_at = time.time() + 0.3
     warmup_until = start_at + args.warmup
     stop_at = warmup_until + args.duration
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(processes) as pool:
-        pending = [
-            pool.apply_async(
-                _client_process,
-                (base_url, path, cookie, n, args.timeout, start_at, warmup_until, stop_at),
-            )
+    outs, server_cpu, busy_cpu = _processes_run(
+        _client_process,
+        [
+            (base_url, path, cookie, n, args.timeout, start_at, warmup_until, stop_at)
             for n in per_process
-        ]
-        while time.time() < warmup_until:
-            time.sleep(0.01)
-        # Persistent connections: the database backends exist after the warm-up.
-        server_pids = _stack_pids(server_pid, args.dbname) if server_pid else []
-        server0 = _proc_cpu(server_pids) if server_pids else None
-        busy0 = _busy_cpu()
-        outs = [p.get() for p in pending]
-        # The clients stop within one request of stop_at: measure the same window.
-        busy1 = _busy_cpu()
-        server1 = _proc_cpu(server_pids) if server_pids else None
+        ],
+        warmup_until,
+        server_pid,
+        args.dbname,
+    )
     result.elapsed = args.duration
     for out in outs:
         result.latencies.extend(out["latencies"])
@@ -394,10 +390,28 @@ def run_page(base_url, name, path, cookie, args, server_pid: int | None) -> Resu
         result.bytes += out["bytes"]
         # Client CPU includes its warm-up: scale it to the measured window.
         result.client_cpu += out["cpu"] * args.duration / (args.duration + args.warmup + 0.3)
-    result.busy_cpu = busy1 - busy0
-    if server0 is not None:
-        result.server_cpu = server1 - server0
+    result.busy_cpu, result.server_cpu = busy_cpu, server_cpu
     return result
+
+
+def _processes_run(target, arg_tuples, warmup_until, server_pid, dbname):
+    """target(*args) in a process each; returns their results, and the CPU seconds of the
+    serving stack (None without its pid) and of the whole machine after the warm-up."""
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(len(arg_tuples)) as pool:
+        pending = [pool.apply_async(target, a) for a in arg_tuples]
+        while time.time() < warmup_until:
+            time.sleep(0.01)
+        # Persistent connections: the database backends exist after the warm-up.
+        server_pids = _stack_pids(server_pid, dbname) if server_pid else []
+        server0 = _proc_cpu(server_pids) if server_pids else None
+        busy0 = _busy_cpu()
+        outs = [p.get() for p in pending]
+        # The clients stop within one request of the end: measure the same window.
+        busy1 = _busy_cpu()
+        server1 = _proc_cpu(server_pids) if server_pids else None
+    server_cpu = server1 - server0 if server0 is not None else None
+    return outs, server_cpu, busy1 - busy0
 
 
 def _mix_client_process(base_url, users, timeout, think, seed, start_at, warmup_until, stop_at):
@@ -456,16 +470,9 @@ def _mix_client_process(base_url, users, timeout, think, seed, start_at, warmup_
                 out["statuses"][status] = out["statuses"].get(status, 0) + n
             out["failed"] += failed
 
-    cpu0 = time.process_time()
-    pool = [
-        threading.Thread(target=client, args=(i, cookie, pages), daemon=True)
-        for i, (cookie, pages) in enumerate(users)
-    ]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    out["cpu"] = time.process_time() - cpu0
+    out["cpu"] = _threads_run(
+        [(client, (i, cookie, pages)) for i, (cookie, pages) in enumerate(users)]
+    )
     return out
 
 
@@ -531,23 +538,16 @@ def run_mix(base_url, args, server_pid: int | None) -> dict:
     start_at = time.time() + 0.5
     warmup_until = start_at + args.warmup
     stop_at = warmup_until + args.duration
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(processes) as pool:
-        pending = [
-            pool.apply_async(
-                _mix_client_process,
-                (base_url, share, args.timeout, args.think, n, start_at, warmup_until, stop_at),
-            )
+    outs, server_cpu, busy_cpu = _processes_run(
+        _mix_client_process,
+        [
+            (base_url, share, args.timeout, args.think, n, start_at, warmup_until, stop_at)
             for n, share in enumerate(shares)
-        ]
-        while time.time() < warmup_until:
-            time.sleep(0.01)
-        server_pids = _stack_pids(server_pid, args.dbname) if server_pid else []
-        server0 = _proc_cpu(server_pids) if server_pids else None
-        busy0 = _busy_cpu()
-        outs = [p.get() for p in pending]
-        busy1 = _busy_cpu()
-        server1 = _proc_cpu(server_pids) if server_pids else None
+        ],
+        warmup_until,
+        server_pid,
+        args.dbname,
+    )
 
     pages: dict[str, Result] = {}
     statuses: dict[int, int] = {}
@@ -568,9 +568,7 @@ def run_mix(base_url, args, server_pid: int | None) -> dict:
         total.client_cpu += out["cpu"] * args.duration / (args.duration + args.warmup + 0.5)
     for r in [*pages.values(), total]:
         r.elapsed = args.duration
-    total.busy_cpu = busy1 - busy0
-    if server0 is not None:
-        total.server_cpu = server1 - server0
+    total.busy_cpu, total.server_cpu = busy_cpu, server_cpu
     roles: dict[str, int] = {}
     for user in users:
         roles[user["role"]] = roles.get(user["role"], 0) + 1
