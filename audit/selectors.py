@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Assignment, Role, User
 from kaltara.models import Export
 from kawasan.models import KawasanChange
-from services.models import ReviewEvent, SiteChange
-from services.services import ACTION_LABELS, FIELD_LABELS
+from sites.models import ReviewEvent, SiteChange
+from sites.services import ACTION_LABELS, FIELD_LABELS
 
 from .models import Download
 

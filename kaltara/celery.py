@@ -13,7 +13,7 @@ app.autodiscover_tasks()
 
 # The beat schedule lives in code (nightly recompute, pending sweep, monthly snapshot).
 from scoring.schedule import CELERY_BEAT_SCHEDULE  # noqa: E402
-from services.schedule import SERVICES_BEAT_SCHEDULE  # noqa: E402
+from sites.schedule import SERVICES_BEAT_SCHEDULE  # noqa: E402
 
 app.conf.beat_schedule = {
     **CELERY_BEAT_SCHEDULE,

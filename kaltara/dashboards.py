@@ -41,8 +41,8 @@ from regions.models import Level, Region, code_covers
 from scoring import core
 from scoring import selectors as scoring_selectors
 from scoring.models import KawasanScore, ScoreSnapshot
-from services import review
-from services.models import (
+from sites import review
+from sites.models import (
     OperatingStatus,
     PendingChange,
     PendingChangeState,
@@ -51,7 +51,7 @@ from services.models import (
     Site,
     SiteLink,
 )
-from services.selectors import sites_private_to, sites_visible_to
+from sites.selectors import sites_private_to, sites_visible_to
 
 from . import rankings
 

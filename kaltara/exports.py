@@ -32,9 +32,9 @@ from openpyxl import Workbook
 from accounts import scoping
 from accounts.scoping import Right
 from scoring.selectors import policy_active
-from services.filters import SiteFilter
-from services.selectors import site_list, sites_visible_to
-from services.spreadsheet import neutralise
+from sites.filters import SiteFilter
+from sites.selectors import site_list, sites_visible_to
+from sites.spreadsheet import neutralise
 
 from . import rankings
 from .models import Export, ExportFormat, ExportKind, ExportStatus

@@ -37,7 +37,7 @@ from regions.models import Level, Region
 from scoring import core
 from scoring.models import ScoreSnapshot, ScoringPolicy
 from scoring.selectors import RegionScore, policy_active, region_scores
-from services.models import ServiceType
+from sites.models import ServiceType
 
 logger = logging.getLogger(__name__)
 

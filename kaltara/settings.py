@@ -45,7 +45,7 @@ INSTALLED_APPS = [
     "accounts",
     "notifications",
     "clusters",
-    "services",
+    "sites",  # label "services"
     "kawasan",
     "scoring",
     "kaltara",

@@ -27,8 +27,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import scoping
 from kawasan.models import Kawasan
 from regions.models import Level, Region
-from services import review
-from services.filters import SiteFilter
+from sites import review
+from sites.filters import SiteFilter
 
 from . import dashboards, exports, rankings
 from .models import Export, ExportFormat, ExportKind

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.demo import demo_allowed
-from services.importing import SOURCE_PUSKESMAS, SOURCE_RPTRA, SOURCE_SCHOOLS
-from services.models import LinkKind, OperatingStatus, Site, SiteLink
-from services.signals import link_changed
+from sites.importing import SOURCE_PUSKESMAS, SOURCE_RPTRA, SOURCE_SCHOOLS
+from sites.models import LinkKind, OperatingStatus, Site, SiteLink
+from sites.signals import link_changed
 
 from .models import Kawasan, Membership
 from .signals import kawasan_changed

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from regions.models import Region
-from services.models import Site
+from sites.models import Site
 
 
 class _RegionChoiceField(forms.ModelChoiceField):

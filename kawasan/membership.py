@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from regions.models import Region
-from services.models import OperatingStatus, Site
+from sites.models import OperatingStatus, Site
 
 from .models import Kawasan, KawasanAction, KawasanChange, Membership
 from .signals import kawasan_changed

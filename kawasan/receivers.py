@@ -2,7 +2,7 @@
 
 from django.dispatch import receiver
 
-from services.signals import site_created
+from sites.signals import site_created
 
 from .services import base_kawasan_site_add
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 from accounts import scoping
 from accounts.scoping import Right
 from regions.models import Level, Region
-from services.models import OperatingStatus, Site, SiteLink
-from services.selectors import sites_visible_to
+from sites.models import OperatingStatus, Site, SiteLink
+from sites.selectors import sites_visible_to
 
 from .models import Kawasan
 

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from regions.models import Level, Region
-from services.models import OperatingStatus, Site
+from sites.models import OperatingStatus, Site
 
 from .models import Kawasan, Membership
 

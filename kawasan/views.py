@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import scoping
-from services.selectors import sites_visible_to
+from sites.selectors import sites_visible_to
 
 from . import membership, selectors
 from .forms import KawasanCreateForm, KawasanEditForm, KawasanFilterForm

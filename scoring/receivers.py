@@ -8,7 +8,7 @@ recomputes nothing.
 from django.dispatch import receiver
 
 from kawasan.signals import kawasan_changed
-from services.signals import link_changed, site_changed, site_created
+from sites.signals import link_changed, site_changed, site_created
 
 from . import services
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from kawasan.models import Kawasan, Membership
 from regions.models import Level, Region, code_ancestors
-from services.models import ServiceType, SiteLink
+from sites.models import ServiceType, SiteLink
 
 from . import core
 from .models import ScoreSnapshot, ScoringPolicy

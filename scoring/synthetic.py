@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from kawasan.models import Kawasan, Membership
 from regions.models import Level, Region
-from services.models import LinkKind, ServiceType, Site, SiteLink
+from sites.models import LinkKind, ServiceType, Site, SiteLink
 
 SOURCE = "synthetic"
 NAME_PREFIX = "SINTETIS"

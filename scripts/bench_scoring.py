@@ -157,8 +157,8 @@ def phase_latency(args) -> dict:
     from kaltara.celery import app
     from kawasan.models import Kawasan
     from scoring.models import KawasanScore
-    from services.models import OperatingStatus
-    from services.services import site_update
+    from sites.models import OperatingStatus
+    from sites.services import site_update
 
     lurah, created = User.objects.get_or_create(username=LURAH_USERNAME)
     if created:

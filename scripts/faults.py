@@ -602,8 +602,8 @@ class LinkEdits:
 
     def __init__(self, kawasan, username: str):
         from accounts.models import User
-        from services import selectors
-        from services.models import LinkKind, OperatingStatus
+        from sites import selectors
+        from sites.models import LinkKind, OperatingStatus
 
         self.kawasan = kawasan
         self.hub_id = kawasan.hub_id
@@ -619,7 +619,7 @@ class LinkEdits:
         self.pending = [(pk, kind) for kind in LinkKind.values for pk in members]
 
     def __next__(self):
-        from services.models import SiteLink
+        from sites.models import SiteLink
 
         while self.pending:
             other, kind = self.pending.pop(0)
@@ -631,7 +631,7 @@ class LinkEdits:
         raise Abort("no more link edits available in the demo kawasan")
 
     def saved(self, other: int, kind: str) -> bool:
-        from services.models import SiteLink
+        from sites.models import SiteLink
 
         a, b = sorted([self.hub_id, other])
         return SiteLink.objects.filter(

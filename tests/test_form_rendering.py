@@ -9,7 +9,7 @@ from django.test import RequestFactory
 
 from kaltara.csp import NonceFormRenderer
 from kaltara.form_rendering import select_html
-from services.filters import SiteFilter
+from sites.filters import SiteFilter
 
 pytestmark = pytest.mark.django_db
 

@@ -13,11 +13,11 @@ from accounts.models import Role, User
 from audit.models import Download
 from kawasan import membership
 from kawasan.models import Kawasan, KawasanChange
-from services import review, services
-from services.models import ReviewEvent, SiteChange
+from sites import review, services
+from sites.models import ReviewEvent, SiteChange
 from tests.conftest import make_user
-from tests.services.reviewkit import submitted_site
-from tests.services.sitefactory import KAMPUNG_MELAYU, MENTENG, RAWA_BUNGA, make_site, point_in
+from tests.sites.reviewkit import submitted_site
+from tests.sites.sitefactory import KAMPUNG_MELAYU, MENTENG, RAWA_BUNGA, make_site, point_in
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,7 @@ def test_it_shows_review_steps_with_the_state_change_and_the_reason(client, sudi
 
 
 def test_it_shows_pending_changes_and_link_changes(client, lurah, sudinkes, provinsi):
-    from tests.services.reviewkit import verified_site
+    from tests.sites.reviewkit import verified_site
 
     site = verified_site("Puskesmas Rawa Bunga")
     other = make_site("Posyandu Anggrek", types=("posyandu",), location=point_in(RAWA_BUNGA, 70))

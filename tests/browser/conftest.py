@@ -120,7 +120,7 @@ def jakarta(settings, monkeypatch):
     from kawasan.demo import demo_kawasan_create
     from regions.models import Region
     from scoring.services import DRAIN_SCHEDULED_KEY, scores_recompute
-    from services.demo import demo_reviews_create
+    from sites.demo import demo_reviews_create
     from tests.realdata import real_sites_import
 
     # Maps draw vectors only: no tile request leaves the machine.

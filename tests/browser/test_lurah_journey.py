@@ -7,7 +7,7 @@ from django.contrib.gis.geos import Point
 
 from kawasan.models import Kawasan
 from scoring.models import KawasanScore
-from services.models import Site
+from sites.models import Site
 
 from .conftest import JOURNEY_MARKS, expect
 from .steps import SITE_FORM_MAP, map_position, spot_near

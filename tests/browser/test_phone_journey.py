@@ -5,7 +5,7 @@ placed on the map with a tap and saved."""
 import re
 
 from kawasan.models import Kawasan
-from services.models import Site
+from sites.models import Site
 
 from .conftest import JOURNEY_MARKS, expect
 from .steps import SITE_FORM_MAP, assert_fits_width, assert_tappable, map_position, spot_near

@@ -2,8 +2,8 @@
 change's diff, returns it with a reason (which reaches the lurah's inbox), and approves the
 lurah's corrected resubmission."""
 
-from services.importing import SOURCE_PUSKESMAS
-from services.models import ReviewState, Site
+from sites.importing import SOURCE_PUSKESMAS
+from sites.models import ReviewState, Site
 
 from .conftest import JOURNEY_MARKS, expect
 

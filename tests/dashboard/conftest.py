@@ -7,8 +7,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from kawasan.models import Kawasan, Membership
-from services.models import ReviewState
-from tests.services.sitefactory import (
+from sites.models import ReviewState
+from tests.sites.sitefactory import (
     KAMPUNG_MELAYU,
     MENTENG,
     RAWA_BUNGA,

@@ -18,9 +18,9 @@ from notifications import selectors as notification_selectors
 from regions.models import Region
 from scoring.models import KawasanScore, ScoreSnapshot
 from scoring.selectors import kawasan_explanation, policy_active
-from services.models import ReviewState, Site
+from sites.models import ReviewState, Site
 from tests.dashboard.conftest import JATINEGARA, KAMPUNG_MELAYU, RAWA_BUNGA, submitted_site
-from tests.services.sitefactory import make_site
+from tests.sites.sitefactory import make_site
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scored")]
 

@@ -15,10 +15,10 @@ from kaltara import rankings
 from kawasan.models import Kawasan, Membership
 from scoring.models import KawasanScore, ScoreSnapshot
 from scoring.services import scores_recompute
-from services import services
-from services.models import Site
+from sites import services
+from sites.models import Site
 from tests.dashboard.conftest import JATINEGARA, KAMPUNG_MELAYU, RAWA_BUNGA, small_kawasan
-from tests.services.sitefactory import make_site
+from tests.sites.sitefactory import make_site
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scored")]
 

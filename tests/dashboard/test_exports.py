@@ -15,9 +15,9 @@ from openpyxl import load_workbook
 from kaltara import exports
 from kaltara.models import Export, ExportFormat, ExportKind, ExportStatus
 from regions.models import Region
-from services.models import Site
+from sites.models import Site
 from tests.dashboard.conftest import JATINEGARA, KAMPUNG_MELAYU, MENTENG, RAWA_BUNGA
-from tests.services.sitefactory import make_site
+from tests.sites.sitefactory import make_site
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scored", "media")]
 

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from services.models import OperatingStatus, PendingChange, ReviewState, Site
+from sites.models import OperatingStatus, PendingChange, ReviewState, Site
 from tests.dashboard.conftest import KAMPUNG_MELAYU, MENTENG, RAWA_BUNGA, submitted_site
-from tests.services.sitefactory import make_site
+from tests.sites.sitefactory import make_site
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scored")]
 

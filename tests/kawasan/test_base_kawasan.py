@@ -7,9 +7,9 @@ from django.db.models import F
 from kawasan.models import Kawasan, Membership
 from kawasan.services import base_kawasan_ensure_all
 from regions.models import Region
-from services.importing import SOURCE_RPTRA
-from services.models import OperatingStatus, ServiceType, Site
-from services.signals import site_created
+from sites.importing import SOURCE_RPTRA
+from sites.models import OperatingStatus, ServiceType, Site
+from sites.signals import site_created
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("imported")]
 

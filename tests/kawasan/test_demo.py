@@ -6,9 +6,9 @@ from django.core.exceptions import ImproperlyConfigured
 from kawasan.demo import DEMO_NAME, DemoDataMissing, demo_kawasan_create
 from kawasan.models import Kawasan
 from kawasan.signals import kawasan_changed
-from services.importing import SOURCE_PUSKESMAS, SOURCE_RPTRA
-from services.models import Site, SiteLink
-from services.signals import link_changed
+from sites.importing import SOURCE_PUSKESMAS, SOURCE_RPTRA
+from sites.models import Site, SiteLink
+from sites.signals import link_changed
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from kawasan.models import Kawasan, Membership
 from kawasan.signals import kawasan_changed
-from services.models import OperatingStatus
+from sites.models import OperatingStatus
 from tests.conftest import make_user
-from tests.services.sitefactory import KAMPUNG_MELAYU, RAWA_BUNGA, make_link, make_site
+from tests.sites.sitefactory import KAMPUNG_MELAYU, RAWA_BUNGA, make_link, make_site
 
 JATINEGARA = "31.75.03"
 

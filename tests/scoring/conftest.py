@@ -15,7 +15,7 @@ from accounts.models import Sector
 from clusters.models import Cluster
 from kawasan.models import Kawasan, Membership
 from scoring.services import DRAIN_SCHEDULED_KEY
-from services.models import ServiceType, Site, SiteLink
+from sites.models import ServiceType, Site, SiteLink
 
 RAWA_BUNGA = "31.75.03.1004"
 KAMPUNG_MELAYU = "31.75.03.1001"

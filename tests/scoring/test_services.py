@@ -17,7 +17,7 @@ from scoring.models import (
     ScoreSnapshot,
     ScoringPolicy,
 )
-from services.signals import link_changed, site_changed
+from sites.signals import link_changed, site_changed
 from tests.scoring.conftest import (
     KAMPUNG_MELAYU,
     RAWA_BUNGA,
@@ -126,7 +126,7 @@ def test_it_records_a_failing_kawasan_and_still_scores_the_others():
         return real(inp, policy)
 
     # A change that raises the others' scores: verify every site.
-    from services.models import Site
+    from sites.models import Site
 
     Site.objects.update(review_state="submitted")
     with mock.patch("scoring.services.core.score_kawasan", side_effect=flaky):
@@ -147,7 +147,7 @@ def test_it_rolls_back_a_chunk_whose_write_fails_and_keeps_earlier_chunks():
     kawasan = make_many_kawasan(4)
     services.scores_recompute()
     before = {row["kawasan_id"]: row["total"] for row in stored_scores()}
-    from services.models import Site
+    from sites.models import Site
 
     Site.objects.update(review_state="submitted")
     real_bulk_create = KawasanScore.objects.bulk_create
@@ -302,7 +302,7 @@ def test_it_recomputes_inline_once_for_many_signals_in_one_transaction(
 ):
     kawasan = make_many_kawasan(2)
     site_ids = list(kawasan[0].members.values_list("pk", flat=True))
-    from services.models import Site
+    from sites.models import Site
 
     with (
         mock.patch("scoring.services.scores_recompute", wraps=services.scores_recompute) as run,
@@ -380,7 +380,7 @@ def test_it_queues_the_kawasan_of_a_changed_site_as_member_or_hub():
     as_member = make_kawasan([site])
     as_hub = make_kawasan([], hub=site)
     make_kawasan([make_site("sd")])
-    from services.models import Site
+    from sites.models import Site
 
     site_changed.send(sender=Site, site=site, user=None, fields=["address", "name"])
     assert not RecomputeRequest.objects.exists()  # fields the score does not read

@@ -12,7 +12,7 @@ from django.db import connection
 from kawasan.models import Membership
 from scoring import services, synthetic
 from scoring.models import KawasanScore
-from services.models import Site
+from sites.models import Site
 
 POSTGIS = connection.vendor == "postgresql"
 needs_postgis = pytest.mark.skipif(

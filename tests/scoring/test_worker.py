@@ -16,7 +16,7 @@ from django.db import connection
 
 from kaltara.celery import app
 from scoring.models import KawasanScore
-from services.services import link_create
+from sites.services import link_create
 from tests.scoring.conftest import make_kawasan, make_site
 
 ROOT = Path(__file__).resolve().parents[2]

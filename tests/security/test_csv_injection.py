@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 
 from kaltara.exports import Table, write_csv, write_xlsx
 from regions.models import Region
-from services import spreadsheet
-from services.spreadsheet import neutralise
-from tests.services.sitefactory import RAWA_BUNGA, make_site, point_in
+from sites import spreadsheet
+from sites.spreadsheet import neutralise
+from tests.sites.sitefactory import RAWA_BUNGA, make_site, point_in
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from regions.loading import RegionDataError, read_boundaries, read_region_csv
-from services.importing import (
+from sites.importing import (
     FileImport,
     ImportDataError,
     kemkes_read,

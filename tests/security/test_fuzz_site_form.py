@@ -9,8 +9,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.models import Site, SiteChange
-from tests.services.sitefactory import RAWA_BUNGA, make_site, point_in, service_type
+from sites.models import Site, SiteChange
+from tests.sites.sitefactory import RAWA_BUNGA, make_site, point_in, service_type
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from services import spreadsheet
-from services.models import Site, SiteChange, SiteDocument, SiteLink
-from tests.services.sitefactory import RAWA_BUNGA, make_site, point_in
+from sites import spreadsheet
+from sites.models import Site, SiteChange, SiteDocument, SiteLink
+from tests.sites.sitefactory import RAWA_BUNGA, make_site, point_in
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ import pytest
 from django.contrib.gis import gdal
 from django.urls import reverse
 
-from services.models import Site, SiteChange
-from tests.services.sitefactory import RAWA_BUNGA, make_site, point_in, service_type
+from sites.models import Site, SiteChange
+from tests.sites.sitefactory import RAWA_BUNGA, make_site, point_in, service_type
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from kawasan.services import base_kawasan_ensure_all
 from scoring.services import recompute_request, recompute_sites
-from services.importing import SKIP_REASONS, ImportDataError, files_read, sites_write
+from sites.importing import SKIP_REASONS, ImportDataError, files_read, sites_write
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_PASSWORD, demo_allowed, demo_users_create
 from kawasan.demo import DemoDataMissing, demo_kawasan_create
-from services.demo import DemoReviewsMissing, demo_reviews_create
+from sites.demo import DemoReviewsMissing, demo_reviews_create
 
 
 class Command(BaseCommand):
