@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Assignment, Role, User
-from kaltara.models import Export
+from exports.models import Export
 from kawasan.models import KawasanChange
 from sites.models import ReviewEvent, SiteChange
 from sites.services import ACTION_LABELS, FIELD_LABELS

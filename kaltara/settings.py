@@ -39,8 +39,11 @@ INSTALLED_APPS = [
     "leaflet",
     "axes",
     "csp",
-    # Imports point one way: audit -> kaltara -> scoring -> kawasan -> services -> clusters
-    # -> notifications -> accounts -> regions.
+    # Imports point one way, from the top of this list's reverse to its bottom (the order is
+    # a tested fact: tests/test_layering.py): kaltara (the shell) -> audit, demo -> exports
+    # -> dashboards -> scoring -> kawasan -> sites -> clusters -> notifications -> accounts
+    # -> regions -> web.
+    "web",
     "regions",
     "accounts",
     "notifications",
@@ -48,18 +51,22 @@ INSTALLED_APPS = [
     "sites",  # label "services"
     "kawasan",
     "scoring",
-    "kaltara",
+    "dashboards",
+    "exports",
+    "demo",
     # Reads every app's records of changes; nothing imports it.
     "audit",
+    # The shell: settings, URLs, the Celery app; its one migration moved Export to exports.
+    "kaltara",
 ]
 
 MIDDLEWARE = [
     # First: an oversized body is refused before anything reads it.
-    "kaltara.limits.RequestBodyLimitMiddleware",
+    "web.limits.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Lets form widgets (django-leaflet's map) put the request's nonce on their inline script.
-    "kaltara.csp.RequestNonceMiddleware",
+    "web.csp.RequestNonceMiddleware",
     # Serves static files under gunicorn too, so the portal needs no CDN and no extra server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -80,7 +87,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "kaltara.urls"
 WSGI_APPLICATION = "kaltara.wsgi.application"
 # Django's form renderer, plus the request's CSP nonce for widgets that ask for one.
-FORM_RENDERER = "kaltara.csp.NonceFormRenderer"
+FORM_RENDERER = "web.csp.NonceFormRenderer"
 
 TEMPLATES = [
     {
@@ -93,8 +100,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "kaltara.context_processors.portal",
-                "kaltara.context_processors.csp_nonce",
+                "web.context_processors.portal",
+                "web.context_processors.csp_nonce",
                 "notifications.context_processors.inbox",
             ],
         },
@@ -132,7 +139,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # The largest request the portal accepts (a 5 MB document with its form, with room to spare);
-# anything larger is refused with 413 before it is read (kaltara.limits).
+# anything larger is refused with 413 before it is read (web.limits).
 KALTARA_MAX_REQUEST_BYTES = env.int("KALTARA_MAX_REQUEST_BYTES", default=12 * 1024 * 1024)
 
 # Brute force: five wrong passwords for one username from one address lock that pair out
@@ -247,7 +254,7 @@ CONTENT_SECURITY_POLICY = {
 # Redis in production (shared by all workers: locks, deduplication); memory when embedded.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://kaltara")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"]["BACKEND"] = "kaltara.redis_cache.RedisCache"  # reuses its client
+    CACHES["default"]["BACKEND"] = "web.redis_cache.RedisCache"  # reuses its client
 
 # Celery: with a broker URL a real worker runs tasks; without one they run inline (eager),
 # so the embedded default needs no Redis.

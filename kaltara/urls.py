@@ -3,33 +3,19 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from . import views
-
-# Dashboards, rankings, maps, exports and reports: the pages composing several apps.
-kaltara_patterns = [
-    path("dasbor/wilayah/<str:code>/", views.dashboard_area, name="dashboard_area"),
-    path("dasbor/sektor/", views.dashboard_sector, name="dashboard_sector"),
-    path("provinsi/", views.province, name="province"),
-    path("peringkat/", views.ranking_list, name="rankings"),
-    path("peringkat/peta/", views.choropleth, name="choropleth"),
-    path("peringkat/peta.geojson", views.choropleth_data, name="choropleth_data"),
-    path("ekspor/", views.export_list, name="export_list"),
-    path("ekspor/peringkat.<str:fmt>", views.export_rankings, name="export_rankings"),
-    path("ekspor/wilayah.geojson", views.export_areas, name="export_areas"),
-    path("ekspor/<int:pk>/", views.export_detail, name="export_detail"),
-    path("ekspor/<int:pk>/status.json", views.export_status, name="export_status"),
-    path("ekspor/<int:pk>/unduh/", views.export_download, name="export_download"),
-    path("laporan/kawasan/<int:pk>/", views.kawasan_report, name="kawasan_report"),
-    path("laporan/wilayah/<str:code>/", views.area_report, name="area_report"),
-]
+from dashboards import urls as dashboards_urls
+from dashboards import views as dashboards_views
+from exports import urls as exports_urls
+from web import views as web_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
-    path("ping/", views.ping, name="ping"),
-    path("", include((kaltara_patterns, "kaltara"))),
+    path("", dashboards_views.home, name="home"),
+    path("healthz", web_views.healthz, name="healthz"),
+    path("ping/", web_views.ping, name="ping"),
+    # Dashboards, rankings, maps, reports and exports keep the namespace they were born in.
+    path("", include((dashboards_urls.patterns + exports_urls.patterns, "kaltara"))),
     path("accounts/", include("accounts.urls")),
-    path("wilayah/", include("regions.urls")),
+    path("wilayah/", include("dashboards.urls_regions")),
     path("situs/excel/", include("sites.urls_spreadsheet")),
     path("situs/", include("sites.urls")),
     path("kawasan/", include("kawasan.urls")),
@@ -44,4 +30,4 @@ urlpatterns = [
 # kaltara:export_download).
 
 # A database outage shows the portal's own 503 page (with Retry-After), other errors its 500.
-handler500 = "kaltara.errors.server_error"
+handler500 = "web.errors.server_error"

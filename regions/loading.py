@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from .models import LEVEL_BY_PARTS, Level, Region
 
 REGION_CSV = "jakarta_wilayah_kemendagri.csv"
-# Read by the map views (kaltara.rankings) to version their cached simplified boundaries.
+# Read by the map views (dashboards.rankings) to version their cached simplified boundaries.
 BOUNDARY_VERSION_KEY = "regions:boundary-version"
 BOUNDARY_FILES = {
     Level.KABKOTA: "jakarta_kabkota_boundaries.geojson",

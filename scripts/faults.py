@@ -662,7 +662,7 @@ def edit_link(browser: Browser, hub_id: int, other: int, kind: str, note: str) -
 def scenario_redis(env: Environment, results: Results) -> None:
     from django.utils import timezone
 
-    from kawasan.demo import DEMO_NAME
+    from demo.kawasan import DEMO_NAME
     from kawasan.models import Kawasan
     from scoring import tasks
     from scoring.models import KawasanScore, RecomputeRequest
@@ -1058,7 +1058,7 @@ def load_threads(env: Environment, paths: list[str], threads: int, stop: threadi
 def scenario_pg_restart(env: Environment, results: Results) -> None:
     from django.db import connections
 
-    from kawasan.demo import DEMO_NAME
+    from demo.kawasan import DEMO_NAME
     from kawasan.models import Kawasan
 
     name = "3 PostgreSQL restart under load"
@@ -1115,7 +1115,7 @@ def scenario_pg_restart(env: Environment, results: Results) -> None:
         slowest_error = max((h.seconds for h in errors), default=0.0)
         note = ""
         if by_status.get(500):
-            note = " (500, not 503: kaltara/urls.py lacks handler500 = kaltara.errors.server_error)"
+            note = " (500, not 503: kaltara/urls.py lacks handler500 = web.errors.server_error)"
         results.add(
             name,
             f"{label}: errors are the portal's own error pages",

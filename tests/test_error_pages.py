@@ -7,7 +7,7 @@ from django.db import OperationalError
 from django.test import Client, override_settings
 from django.urls import path
 
-from kaltara import errors
+from web import errors
 
 
 @login_not_required
@@ -21,7 +21,7 @@ def _bug(request):
 
 
 urlpatterns = [path("db-down/", _database_down), path("bug/", _bug)]
-handler500 = "kaltara.errors.server_error"
+handler500 = "web.errors.server_error"
 
 
 @pytest.fixture

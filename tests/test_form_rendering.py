@@ -7,9 +7,9 @@ from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.test import RequestFactory
 
-from kaltara.csp import NonceFormRenderer
-from kaltara.form_rendering import select_html
 from sites.filters import SiteFilter
+from web.csp import NonceFormRenderer
+from web.form_rendering import select_html
 
 pytestmark = pytest.mark.django_db
 

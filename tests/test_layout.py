@@ -11,9 +11,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from kaltara.redis_cache import RedisCache
-from kaltara.templatetags import portal
+from accounts.templatetags import portal
 from tests.conftest import RAWA_BUNGA, make_user
+from web.redis_cache import RedisCache
 
 pytestmark = pytest.mark.django_db
 

@@ -116,11 +116,11 @@ def jakarta(settings, monkeypatch):
     base kawasan, the demo users, demo kawasan and demo reviews, and stored scores."""
     import leaflet
 
-    from accounts.demo import demo_users_create
-    from kawasan.demo import demo_kawasan_create
+    from demo.kawasan import demo_kawasan_create
+    from demo.sites import demo_reviews_create
+    from demo.users import demo_users_create
     from regions.models import Region
     from scoring.services import DRAIN_SCHEDULED_KEY, scores_recompute
-    from sites.demo import demo_reviews_create
     from tests.realdata import real_sites_import
 
     # Maps draw vectors only: no tile request leaves the machine.

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import scoping
-from kaltara import rankings
+from dashboards import rankings
 from kawasan.models import Kawasan, Membership
 from notifications import selectors as notification_selectors
 from regions.models import Region

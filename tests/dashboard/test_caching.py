@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 
-from kaltara import rankings
+from dashboards import rankings
 from kawasan.models import Kawasan, Membership
 from scoring.models import KawasanScore, ScoreSnapshot
 from scoring.services import scores_recompute
@@ -62,7 +62,7 @@ def test_a_camats_cached_kawasan_never_shows_a_lurah_the_drafts_of_another_kelur
 
 
 def test_users_with_equal_grants_share_fragments_and_others_do_not(client, lurah, lurah_other):
-    from kaltara.dashboards import grants_key
+    from dashboards.dashboards import grants_key
     from tests.conftest import make_user
 
     twin = make_user("lurah_twin", "lurah", RAWA_BUNGA)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kaltara.dashboards import bar_chart, next_band, schematic_map, trend_chart
+from dashboards.dashboards import bar_chart, next_band, schematic_map, trend_chart
 from scoring.core import DEFAULT_POLICY
 
 

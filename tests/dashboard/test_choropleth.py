@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kaltara import rankings
+from dashboards import rankings
 from kawasan.models import Kawasan
 from regions.models import Region
 from tests.dashboard.conftest import RAWA_BUNGA

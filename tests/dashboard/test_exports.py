@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from kaltara import exports
-from kaltara.models import Export, ExportFormat, ExportKind, ExportStatus
+from exports import services as exports
+from exports.models import Export, ExportFormat, ExportKind, ExportStatus
 from regions.models import Region
 from sites.models import Site
 from tests.dashboard.conftest import JATINEGARA, KAMPUNG_MELAYU, MENTENG, RAWA_BUNGA

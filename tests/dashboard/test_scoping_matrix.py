@@ -9,7 +9,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from kaltara.models import Export, ExportFormat, ExportKind, ExportStatus
+from exports.models import Export, ExportFormat, ExportKind, ExportStatus
 from tests.dashboard.conftest import JATINEGARA, MENTENG, RAWA_BUNGA, small_kawasan
 
 pytestmark = pytest.mark.django_db

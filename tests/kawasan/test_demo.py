@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from kawasan.demo import DEMO_NAME, DemoDataMissing, demo_kawasan_create
+from demo.kawasan import DEMO_NAME, DemoDataMissing, demo_kawasan_create
 from kawasan.models import Kawasan
 from kawasan.signals import kawasan_changed
 from sites.importing import SOURCE_PUSKESMAS, SOURCE_RPTRA

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from kaltara.exports import Table, write_csv, write_xlsx
+from exports.services import Table, write_csv, write_xlsx
 from regions.models import Region
 from sites import spreadsheet
 from sites.spreadsheet import neutralise
@@ -126,7 +126,7 @@ def test_the_ranking_downloads_are_inert(client, provinsi, fmt):
 @pytest.mark.django_db
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_the_background_site_export_is_inert(camat, fmt, settings, tmp_path):
-    from kaltara.exports import export_create, export_run
+    from exports.services import export_create, export_run
 
     settings.MEDIA_ROOT = tmp_path
     make_site(types=("posyandu",), **HOSTILE_SITE)

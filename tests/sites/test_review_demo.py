@@ -6,12 +6,12 @@ import json
 import pytest
 from django.urls import reverse
 
-from accounts.demo import demo_users_create
 from accounts.models import User
-from kawasan.demo import demo_kawasan_create
+from demo.kawasan import demo_kawasan_create
+from demo.sites import PUSKESMAS, RPTRA, SD, SMP, demo_reviews_create
+from demo.users import demo_users_create
 from notifications.models import Notification
 from scoring.models import KawasanScore
-from sites.demo import PUSKESMAS, RPTRA, SD, SMP, demo_reviews_create
 from sites.models import PendingChange, ReviewEvent, ReviewState, Site
 
 pytestmark = pytest.mark.django_db

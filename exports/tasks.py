@@ -1,4 +1,4 @@
-"""Celery tasks for exports: thin, they take an id and call kaltara.exports.
+"""Celery tasks for exports: thin, they take an id and call exports.services.
 
 acks_late with an idempotent service: a redelivered task finds the export claimed or done
 and does nothing; transient database and broker errors are retried.
@@ -10,10 +10,12 @@ from celery import shared_task
 
 from scoring.tasks import TRANSIENT_ERRORS
 
-from . import exports
+from . import services as exports
 
 
+# Task names as when they lived in kaltara/tasks.py: queued messages still find them.
 @shared_task(
+    name="kaltara.tasks.export_build",
     acks_late=True,
     autoretry_for=TRANSIENT_ERRORS,
     retry_backoff=5,
@@ -29,7 +31,9 @@ def export_build(export_id: int) -> str:
     return export.status if export is not None else "skipped"
 
 
-@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
+@shared_task(
+    name="kaltara.tasks.exports_cleanup", acks_late=True, soft_time_limit=240, time_limit=300
+)
 def exports_cleanup() -> int:
     """Daily: remove exports older than a week, with their files."""
     return exports.exports_cleanup()

@@ -1,9 +1,9 @@
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.demo import DEMO_PASSWORD, demo_allowed, demo_users_create
-from kawasan.demo import DemoDataMissing, demo_kawasan_create
-from sites.demo import DemoReviewsMissing, demo_reviews_create
+from demo.kawasan import DemoDataMissing, demo_kawasan_create
+from demo.sites import DemoReviewsMissing, demo_reviews_create
+from demo.users import DEMO_PASSWORD, demo_allowed, demo_users_create
 
 
 class Command(BaseCommand):

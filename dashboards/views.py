@@ -2,7 +2,7 @@
 
 Every view starts with its access check: an area or kawasan outside all of the user's
 grants is 404, one inside without the territorial right is 403; provincial pages need a
-provincial grant (403 otherwise). The reads are in kaltara.dashboards and kaltara.rankings.
+provincial grant (403 otherwise). The reads are in dashboards.dashboards and dashboards.rankings.
 
 The dashboards and rankings are read far more often than their data changes: their main
 content is rendered from fragments cached under the versions of the data they show (see
@@ -12,46 +12,25 @@ objects, so a page whose fragments are cached reads none of it. Fragments are re
 without the request: nothing per request (CSRF token, CSP nonce, user) can end up cached.
 """
 
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from accounts import scoping
+from accounts.decorators import provincial_required
 from kawasan.models import Kawasan
 from regions.models import Level, Region
 from sites import review
-from sites.filters import SiteFilter
 
-from . import dashboards, exports, rankings
-from .models import Export, ExportFormat, ExportKind
+from . import dashboards, rankings
 
 AREA_LEVELS = dashboards.AREA_LEVELS
-
-
-@login_not_required
-@require_GET
-def healthz(request):
-    # Public, no session, no database: for monitoring (is the process up?).
-    return HttpResponse("ok", content_type="text/plain")
-
-
-@require_GET
-def ping(request):
-    """A trivial signed-in page: the load test's baseline for the dashboards.
-
-    It pays what every portal page pays before its own work (the middleware, the session,
-    the user row read by LoginRequiredMiddleware) and nothing else: the dashboards' cost is
-    measured against it, not against /healthz, which skips the session and the database.
-    """
-    return HttpResponse("pong", content_type="text/plain")
 
 
 @require_GET
@@ -238,14 +217,9 @@ def _sector(request):
 # --- provincial view ---------------------------------------------------------------------
 
 
-def _require_provincial(request) -> None:
-    if not scoping.is_provincial(request.user):
-        raise PermissionDenied
-
-
 @require_GET
+@provincial_required
 def province(request):
-    _require_provincial(request)
     return _province(request)
 
 
@@ -268,8 +242,8 @@ def _level_key(request) -> str:
 
 
 @require_GET
+@provincial_required
 def ranking_list(request):
-    _require_provincial(request)
     level = _level_key(request)
     page = rankings.RankingPage(level, request.GET)
     query = request.GET.copy()
@@ -296,8 +270,8 @@ def ranking_list(request):
 
 
 @require_GET
+@provincial_required
 def choropleth(request):
-    _require_provincial(request)
     level = request.GET.get("tingkat", "kelurahan")
     ctx = {
         "level": level if level in ("kelurahan", "kecamatan", "kota") else "kelurahan",
@@ -309,8 +283,8 @@ def choropleth(request):
 
 
 @require_GET
+@provincial_required
 def choropleth_data(request):
-    _require_provincial(request)
     detail = request.GET.get("detail", "0")
     detail = int(detail) if detail in ("0", "1") else 0
     level = rankings.LEVELS[_level_key(request)]
@@ -318,114 +292,12 @@ def choropleth_data(request):
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponseNotModified()
     else:
-        response = HttpResponse(body, content_type=exports.GEOJSON_CONTENT_TYPE)
+        response = HttpResponse(body, content_type=rankings.GEOJSON_CONTENT_TYPE)
     # Scores change with every recompute: a browser may keep it for a few minutes, then
     # asks again with the ETag (the version of scores and boundaries it was built from).
     response["ETag"] = etag
     response["Cache-Control"] = "private, max-age=300"
     return response
-
-
-# --- exports -----------------------------------------------------------------------------
-
-
-def _download(body: bytes | str, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-@require_GET
-def export_rankings(request, fmt):
-    _require_provincial(request)
-    if fmt not in exports.FORMATS_BY_KIND[ExportKind.RANKINGS]:
-        raise Http404
-    params = exports.clean_params(ExportKind.RANKINGS, request.GET)
-    table = exports.ranking_table(params)
-    return _download(
-        exports.table_bytes(table, fmt),
-        exports.export_filename(ExportKind.RANKINGS, fmt, params),
-        exports.CONTENT_TYPES[fmt],
-    )
-
-
-@require_GET
-def export_areas(request):
-    _require_provincial(request)
-    params = exports.clean_params(ExportKind.AREAS, request.GET)
-    return _download(
-        exports.areas_geojson(params),
-        exports.export_filename(ExportKind.AREAS, ExportFormat.GEOJSON, params),
-        exports.GEOJSON_CONTENT_TYPE,
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def export_list(request):
-    """The user's exports, and the form that starts a site-list export in the background."""
-    user = request.user
-    if not exports.may_export_sites(user):
-        raise PermissionDenied
-    if request.method == "POST":
-        kind = request.POST.get("kind", ExportKind.SITES)
-        fmt = request.POST.get("format", ExportFormat.XLSX)
-        if kind not in ExportKind.values or fmt not in exports.FORMATS_BY_KIND[kind]:
-            raise Http404
-        if not exports.may_export(user, kind):
-            raise PermissionDenied
-        export = exports.export_create(
-            user=user, kind=kind, fmt=fmt, params=exports.clean_params(kind, request.POST)
-        )
-        return redirect(export)
-    site_filter = SiteFilter(request.GET or None, request=request)
-    ctx = {
-        "exports": Export.objects.filter(owner=user)[:20],
-        "site_filter": site_filter,
-        "may_export_rankings": exports.may_export_rankings(user),
-        "levels": rankings.LEVEL_LABELS,
-    }
-    return render(request, "dashboard/exports.html", ctx)
-
-
-def _own_export(request, pk) -> Export:
-    # Another user's export does not exist for this one.
-    return get_object_or_404(Export.objects.filter(owner=request.user), pk=pk)
-
-
-@require_GET
-def export_detail(request, pk):
-    return render(request, "dashboard/export_detail.html", {"export": _own_export(request, pk)})
-
-
-@require_GET
-def export_status(request, pk):
-    export = _own_export(request, pk)
-    return JsonResponse(
-        {
-            "status": export.status,
-            "status_label": export.get_status_display(),
-            "progress": export.progress,
-            "rows": export.row_count,
-            "finished": export.is_finished,
-            "error": export.error,
-            "download": (
-                reverse("kaltara:export_download", args=[export.pk]) if export.file else None
-            ),
-        }
-    )
-
-
-@require_GET
-def export_download(request, pk):
-    export = _own_export(request, pk)
-    if not export.file:
-        raise Http404(_("Berkas ekspor belum siap."))
-    return FileResponse(
-        export.file.open("rb"),
-        as_attachment=True,
-        filename=export.file.name.rsplit("/", 1)[-1],
-        content_type=exports.CONTENT_TYPES[export.format],
-    )
 
 
 # --- printable kawasan reports -----------------------------------------------------------

@@ -14,12 +14,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.demo import demo_allowed, demo_users_create
 from accounts.models import User
-
-from . import review
-from .importing import SOURCE_PUSKESMAS, SOURCE_RPTRA, SOURCE_SCHOOLS
-from .models import ReviewState, Site
+from demo.users import demo_allowed, demo_users_create
+from sites import review
+from sites.importing import SOURCE_PUSKESMAS, SOURCE_RPTRA, SOURCE_SCHOOLS
+from sites.models import ReviewState, Site
 
 LURAH = "lurah.rawabunga"
 # The same sites kawasan/demo.py builds the demo kawasan on (kawasan imports services, so

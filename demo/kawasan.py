@@ -11,13 +11,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.demo import demo_allowed
+from demo.users import demo_allowed
+from kawasan.models import Kawasan, Membership
+from kawasan.signals import kawasan_changed
 from sites.importing import SOURCE_PUSKESMAS, SOURCE_RPTRA, SOURCE_SCHOOLS
 from sites.models import LinkKind, OperatingStatus, Site, SiteLink
 from sites.signals import link_changed
-
-from .models import Kawasan, Membership
-from .signals import kawasan_changed
 
 DEMO_NAME = "Kaltara Rawa Bunga (demo)"
 RAWA_BUNGA = "31.75.03.1004"

@@ -10,7 +10,7 @@ from contextvars import ContextVar
 
 from django.forms.renderers import DjangoTemplates
 
-from .form_rendering import SELECT_TEMPLATE, select_html
+from web.form_rendering import SELECT_TEMPLATE, select_html
 
 _current_request: ContextVar = ContextVar("kaltara_csp_request", default=None)
 

@@ -5,7 +5,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
-from .models import Assignment, Role, Sector, User
+from accounts.models import Assignment, Role, Sector, User
 
 DEMO_PASSWORD = "kaltara-demo"  # noqa: S105 - printed by `make run`; demo only
 

@@ -31,19 +31,19 @@ from openpyxl import Workbook
 
 from accounts import scoping
 from accounts.scoping import Right
+from dashboards import rankings
 from scoring.selectors import policy_active
 from sites.filters import SiteFilter
 from sites.selectors import site_list, sites_visible_to
 from sites.spreadsheet import neutralise
 
-from . import rankings
 from .models import Export, ExportFormat, ExportKind, ExportStatus
 
 logger = logging.getLogger(__name__)
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-GEOJSON_CONTENT_TYPE = "application/geo+json"
+GEOJSON_CONTENT_TYPE = rankings.GEOJSON_CONTENT_TYPE
 CONTENT_TYPES = {
     ExportFormat.CSV: CSV_CONTENT_TYPE,
     ExportFormat.XLSX: XLSX_CONTENT_TYPE,

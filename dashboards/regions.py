@@ -5,9 +5,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from accounts import scoping
-
-from .models import Level, Region
-from .selectors import region_ancestors, region_children
+from regions.models import Level, Region
+from regions.selectors import region_ancestors, region_children
 
 
 @require_GET

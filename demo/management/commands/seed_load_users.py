@@ -3,7 +3,7 @@ import json
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.demo import DEMO_PASSWORD, demo_allowed, load_users_create
+from demo.users import DEMO_PASSWORD, demo_allowed, load_users_create
 
 
 class Command(BaseCommand):

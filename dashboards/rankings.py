@@ -41,6 +41,8 @@ from sites.models import ServiceType
 
 logger = logging.getLogger(__name__)
 
+GEOJSON_CONTENT_TYPE = "application/geo+json"
+
 LEVELS = {
     "kota": Level.KABKOTA,
     "kecamatan": Level.KECAMATAN,

@@ -53,6 +53,8 @@ class Export(models.Model):
     finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
 
     class Meta:
+        # Created by the kaltara app before exports/ had its own; the table keeps its name.
+        db_table = "kaltara_export"
         verbose_name = _("ekspor")
         verbose_name_plural = _("ekspor")
         ordering = ["-created", "-pk"]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class WebConfig(AppConfig):
+    # Web plumbing every app may use (it imports none of them): CSP, request limits, error
+    # pages, the fragment cache, form rendering, the base Celery task.
+    name = "web"
