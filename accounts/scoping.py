@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from django.db.models import Q
 
-from regions.models import code_covers
+from regions.models import code_covers, subtree_q
 
 from .memo import UserMemo
 from .models import Role
@@ -110,9 +110,7 @@ def region_q(user, right: Right, *, region_field: str, sector_field: str | None 
     """
     q = Q(pk__in=[])  # fail closed
     for grant in grants_with(user, right):
-        territory = Q(**{region_field: grant.region_code}) | Q(
-            **{f"{region_field}__startswith": grant.region_code + "."}
-        )
+        territory = subtree_q(region_field, grant.region_code)
         if grant.sector_id is not None:
             if sector_field is None:
                 continue

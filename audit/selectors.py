@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Assignment, Role, User
 from exports.models import Export
 from kawasan.models import KawasanChange
+from regions.models import subtree_q
 from sites.models import ReviewEvent, SiteChange
 from sites.services import ACTION_LABELS, FIELD_LABELS
 
@@ -101,11 +102,6 @@ class AuditRow:
 # ---------------------------------------------------------------------------- the union
 
 
-def _in_region(code: str, lookup: str) -> Q:
-    # Whole code parts: '31.75' covers '31.75.03' but not '31.750'.
-    return Q(**{lookup: code}) | Q(**{f"{lookup}__startswith": code + "."})
-
-
 def _users_matching(text: str) -> QuerySet:
     words = Q()
     for word in text.split():
@@ -125,7 +121,7 @@ def _users_with_role(role: str) -> QuerySet:
 
 
 def _users_in_region(code: str) -> QuerySet:
-    return Assignment.objects.filter(_in_region(code, "region__code")).values("user_id")
+    return Assignment.objects.filter(subtree_q("region__code", code)).values("user_id")
 
 
 # (kind, model manager, time field, actor field or None, username field or None,
@@ -170,7 +166,7 @@ def _source_queryset(kind, manager, at_field, actor_field, username_field, regio
         qs = qs.filter(a_actor__in=_users_with_role(flt.role))
     if flt.region:
         if region_lookup is not None:
-            qs = qs.filter(_in_region(flt.region, region_lookup))
+            qs = qs.filter(subtree_q(region_lookup, flt.region))
         else:
             qs = qs.filter(a_actor__in=_users_in_region(flt.region))
     return qs.values("a_kind", "a_id", "a_at", "a_actor")

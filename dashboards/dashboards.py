@@ -51,7 +51,6 @@ from sites.models import (
     Site,
     SiteLink,
 )
-from sites.selectors import sites_private_to, sites_visible_to
 
 from . import rankings
 
@@ -401,7 +400,7 @@ def kawasan_reports(
     member_ids = {s.id for inp in inputs.values() for s in inp.sites}
     visible = {
         s.pk: s
-        for s in sites_visible_to(user)
+        for s in Site.objects.visible_to(user)
         .filter(pk__in=member_ids)
         .select_related("kelurahan")
         .defer("kelurahan__boundary", "kelurahan__centroid")
@@ -698,7 +697,9 @@ class AreaDashboard:
 
     @cached_property
     def _territory(self) -> QuerySet[Site]:
-        return sites_private_to(self.user).filter(code_q("kelurahan__code", self.region.code))
+        return Site.objects.private_to(self.user).filter(
+            code_q("kelurahan__code", self.region.code)
+        )
 
     @cached_property
     def state_counts(self) -> list[tuple[str, str, int]]:  # review state, its label, number
@@ -794,7 +795,7 @@ def area_region(user, code: str, kawasan_pk: int | None) -> tuple[Region, AreaVe
     grants = tuple(sorted(scoping.grants_for(user), key=repr))
 
     def build():
-        territory = sites_private_to(user).filter(code_q("kelurahan__code", code))
+        territory = Site.objects.private_to(user).filter(code_q("kelurahan__code", code))
         return (
             Region.objects.filter(code=code, level__in=AREA_LEVELS)
             .order_by()

@@ -1,7 +1,7 @@
 """Exports: rankings and site lists as CSV or .xlsx, areas with scores as GeoJSON.
 
 Every table is built from its user's scope at the moment it runs: a site list is read
-through services.selectors.sites_visible_to(owner), so a lurah's file never holds another
+through services.selectors.Site.objects.visible_to(owner), so a lurah's file never holds another
 kelurahan's non-public sites. Text cells that a spreadsheet would run as a formula are
 neutralised (services.spreadsheet.neutralise) in CSV and .xlsx alike.
 
@@ -34,7 +34,8 @@ from accounts.scoping import Right
 from dashboards import rankings
 from scoring.selectors import policy_active
 from sites.filters import SiteFilter
-from sites.selectors import site_list, sites_visible_to
+from sites.models import Site
+from sites.selectors import site_list
 from sites.spreadsheet import neutralise
 
 from .models import Export, ExportFormat, ExportKind, ExportStatus
@@ -155,7 +156,7 @@ def site_queryset(user, params: dict):
     # SiteFilter scopes its region choices to request.user: a stand-in request carries it.
     filterset = SiteFilter(
         {k: v for k, v in params.items() if k in SITE_FILTER_KEYS} or None,
-        queryset=sites_visible_to(user),
+        queryset=Site.objects.visible_to(user),
         request=SimpleNamespace(user=user),
     )
     qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset

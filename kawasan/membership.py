@@ -7,10 +7,9 @@ these functions check the rules that hold whoever calls them.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from regions.models import Region
+from regions.models import Region, subtree_q
 from sites.models import OperatingStatus, Site
 
 from .models import Kawasan, KawasanAction, KawasanChange, Membership
@@ -20,7 +19,7 @@ from .signals import kawasan_changed
 def region_active_sites(region: Region):
     """The sites of a region (kelurahan or kecamatan) that have not closed."""
     # Whole code parts only: '31.75.03' covers '31.75.03.1004', never '31.75.031…'.
-    in_region = Q(kelurahan__code=region.code) | Q(kelurahan__code__startswith=region.code + ".")
+    in_region = subtree_q("kelurahan__code", region.code)
     return Site.objects.filter(in_region).exclude(operating_status=OperatingStatus.CLOSED)
 
 

@@ -8,9 +8,8 @@ from django.utils import timezone
 
 from accounts import scoping
 from accounts.scoping import Right
-from regions.models import Level, Region
+from regions.models import Level, Region, subtree_q
 from sites.models import OperatingStatus, Site, SiteLink
-from sites.selectors import sites_visible_to
 
 from .models import Kawasan
 
@@ -18,11 +17,6 @@ from .models import Kawasan
 # policy; the map only illustrates it, and kawasan must not import scoring.
 HUB_WALK_RADIUS_M = 1000
 MEMBER_CANDIDATE_LIMIT = 30
-
-
-def _code_q(field_name: str, code: str) -> Q:
-    # Whole code parts only: '31.75.03' covers '31.75.03.1004', never '31.75.031'.
-    return Q(**{field_name: code}) | Q(**{f"{field_name}__startswith": code + "."})
 
 
 def with_facts(qs: QuerySet[Kawasan]) -> QuerySet[Kawasan]:
@@ -36,7 +30,7 @@ def kawasan_list(*, region_code: str | None = None) -> QuerySet[Kawasan]:
         member_count=Count("memberships", distinct=True)
     )
     if region_code:
-        qs = qs.filter(_code_q("region__code", region_code))
+        qs = qs.filter(subtree_q("region__code", region_code))
     return qs.order_by("region_id", "name", "pk")
 
 
@@ -124,7 +118,7 @@ def kawasan_view(kawasan: Kawasan, user) -> KawasanView:
     """The detail of a kawasan as this user may see it, in a fixed number of queries."""
     all_ids = set(kawasan.memberships.values_list("site_id", flat=True))
     members = list(
-        sites_visible_to(user)
+        Site.objects.visible_to(user)
         .filter(pk__in=all_ids)
         .select_related("kelurahan")
         .defer("kelurahan__boundary", "kelurahan__centroid")
@@ -159,7 +153,7 @@ def kawasan_member_candidates(kawasan: Kawasan, user, *, query: str = "") -> lis
     kecamatan and the schools nearby usually are); with one, any visible site by name.
     """
     qs = (
-        sites_visible_to(user)
+        Site.objects.visible_to(user)
         .exclude(pk__in=kawasan.memberships.values("site_id"))
         .exclude(operating_status=OperatingStatus.CLOSED)
     )
@@ -172,7 +166,7 @@ def kawasan_member_candidates(kawasan: Kawasan, user, *, query: str = "") -> lis
             if kawasan.region.level == Level.KECAMATAN
             else (kawasan.region.parent_id or kawasan.region.code)
         )
-        qs = qs.filter(_code_q("kelurahan__code", kecamatan))
+        qs = qs.filter(subtree_q("kelurahan__code", kecamatan))
     return list(
         qs.select_related("kelurahan")
         .defer("kelurahan__boundary", "kelurahan__centroid")

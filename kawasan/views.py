@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import scoping
-from sites.selectors import sites_visible_to
+from sites.models import Site
 
 from . import membership, selectors
 from .forms import KawasanCreateForm, KawasanEditForm, KawasanFilterForm
@@ -84,7 +84,9 @@ def kawasan_create(request):
 @require_http_methods(["GET", "POST"])
 def kawasan_edit(request, pk):
     kawasan = _changeable_kawasan(request, pk)
-    members = sites_visible_to(request.user).filter(memberships__kawasan=kawasan).order_by("name")
+    members = (
+        Site.objects.visible_to(request.user).filter(memberships__kawasan=kawasan).order_by("name")
+    )
     initial = {"name": kawasan.name, "hub": kawasan.hub_id}
     form = KawasanEditForm(request.POST or None, initial=initial, members=members)
     if request.method == "POST" and form.is_valid():
@@ -111,7 +113,7 @@ def kawasan_member_add(request, pk):
     site_pk = request.POST.get("site", "")
     if not site_pk.isdigit():
         raise Http404
-    site = get_object_or_404(sites_visible_to(request.user), pk=int(site_pk))
+    site = get_object_or_404(Site.objects.visible_to(request.user), pk=int(site_pk))
     if membership.kawasan_member_add(kawasan=kawasan, site=site, user=request.user):
         messages.success(request, _("%(site)s ditambahkan ke kawasan.") % {"site": site.name})
     else:

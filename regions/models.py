@@ -30,6 +30,16 @@ def code_covers(ancestor: str, code: str) -> bool:
     return code == ancestor or code.startswith(ancestor + ".")
 
 
+def subtree_q(field: str, code: str, *, include_self: bool = True) -> Q:
+    """Rows whose `field` (a lookup path to a Kemendagri code) is `code` or lies below it.
+
+    The one spelling of the region-subtree filter: by whole code parts, so '31.75' covers
+    '31.75.03' but never '31.750'. With include_self=False only the rows strictly below.
+    """
+    below = Q(**{f"{field}__startswith": code + "."})
+    return Q(**{field: code}) | below if include_self else below
+
+
 class Region(models.Model):
     """A Kemendagri administrative region, keyed by its code (the natural key)."""
 

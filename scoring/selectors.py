@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kawasan.models import Kawasan, Membership
-from regions.models import Level, Region, code_ancestors
+from regions.models import Level, Region, code_ancestors, subtree_q
 from sites.models import ServiceType, SiteLink
 
 from . import core
@@ -249,7 +249,7 @@ def region_scores(
     if level not in _AGGREGATE_LEVELS:
         raise ValueError(f"level: pakai salah satu dari {', '.join(_AGGREGATE_LEVELS)}.")
     policy = policy or policy_active().as_policy()
-    below = Q(code__startswith=parent_code + ".") if parent_code else Q()
+    below = subtree_q("code", parent_code, include_self=False) if parent_code else Q()
 
     zero = Value(0.0, output_field=FloatField())
     kelurahan_rows = (
@@ -273,7 +273,9 @@ def region_scores(
     last_month = ScoreSnapshot.objects.aggregate(m=Max("month"))["m"]
     if last_month is not None:
         snapshot_below = (
-            Q(kawasan__region__code__startswith=parent_code + ".") if parent_code else Q()
+            subtree_q("kawasan__region__code", parent_code, include_self=False)
+            if parent_code
+            else Q()
         )
         previous = dict(
             ScoreSnapshot.objects.filter(

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kawasan.models import Kawasan
+from regions.models import subtree_q
 
 from . import core, selectors
 from .models import (
@@ -158,7 +159,7 @@ def _kawasan_queryset(region_code: str | None):
     qs = Kawasan.objects.all()
     if region_code:
         # Whole code parts: '31.75.03' covers '31.75.03.1004', never '31.75.031'.
-        qs = qs.filter(Q(region_id=region_code) | Q(region__code__startswith=region_code + "."))
+        qs = qs.filter(subtree_q("region__code", region_code))
     return qs
 
 

@@ -609,7 +609,7 @@ class LinkEdits:
         self.hub_id = kawasan.hub_id
         # The sites the link form offers the user (the same scoped selector as the view).
         members = (
-            selectors.sites_visible_to(User.objects.get(username=username))
+            selectors.Site.objects.visible_to(User.objects.get(username=username))
             .filter(memberships__kawasan=kawasan)
             .exclude(pk=self.hub_id)
             .exclude(operating_status=OperatingStatus.CLOSED)

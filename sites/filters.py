@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Sector
 from clusters.models import Cluster
+from regions.models import subtree_q
 
 from . import selectors
 from .models import OperatingStatus, ReviewState, ServiceType, Site
@@ -85,9 +86,7 @@ class SiteFilter(django_filters.FilterSet):
         return queryset.filter(_has_type(servicetype__sector=value))
 
     def filter_region(self, queryset, name, value):
-        return queryset.filter(
-            Q(kelurahan__code=value) | Q(kelurahan__code__startswith=value + ".")
-        )
+        return queryset.filter(subtree_q("kelurahan__code", value))
 
     def filter_stale(self, queryset, name, value):
         if value:

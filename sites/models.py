@@ -6,6 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import scoping
+from accounts.scoping import Right
+
 
 class ServiceType(models.Model):
     """A kind of child-friendly service (RPTRA, puskesmas PRAP, SD, ...): catalogue data."""
@@ -78,6 +81,54 @@ class ReviewState(models.TextChoices):
     SUBMITTED = "submitted", _("Diajukan")
     VERIFIED = "verified", _("Terverifikasi")
     RETURNED = "returned", _("Dikembalikan")
+
+
+class SiteQuerySet(models.QuerySet):
+    """The query vocabulary for sites; accounts.scoping decides what each grant covers.
+
+    Visibility: verified, open sites are public facilities every signed-in user may see;
+    the rest (drafts, submissions, closed sites) only inside the user's SEE_PRIVATE scope.
+    Sector grants reach a site through any of its types, so the scoped part is a pk__in
+    subquery: a site with two types of one sector must not come back twice.
+    """
+
+    def live(self):
+        """Sites not closed (open, temporarily closed or planned)."""
+        return self.exclude(operating_status=OperatingStatus.CLOSED)
+
+    def public(self):
+        return self.filter(public_q())
+
+    def _scoped_q(self, user, right) -> Q | None:
+        # The filter for sites a grant with `right` covers, or None when none is covered.
+        if not scoping.grants_with(user, right):
+            return None
+        q = scoping.region_q(
+            user, right, region_field="kelurahan__code", sector_field="types__sector"
+        )
+        # A pk__in subquery keeps the outer query free of the types join (no duplicates).
+        return Q(pk__in=self.model._default_manager.filter(q).values("pk"))
+
+    def visible_to(self, user):
+        """Public sites, and every site in the user's private scope; none signed out."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        private = self._scoped_q(user, Right.SEE_PRIVATE)
+        return self.filter(public_q() | private if private is not None else public_q())
+
+    def private_to(self, user):
+        """Sites inside the user's SEE_PRIVATE scope, whatever their state."""
+        scoped = self._scoped_q(user, Right.SEE_PRIVATE)
+        return self.none() if scoped is None else self.filter(scoped)
+
+    def editable_by(self, user):
+        """Sites the user may create, edit, link and close (their CHANGE scope)."""
+        scoped = self._scoped_q(user, Right.CHANGE)
+        return self.none() if scoped is None else self.filter(scoped)
+
+
+def public_q() -> Q:
+    return Q(review_state=ReviewState.VERIFIED, operating_status=OperatingStatus.OPEN)
 
 
 class Site(models.Model):
@@ -166,6 +217,8 @@ class Site(models.Model):
             models.Index(fields=["kelurahan", "operating_status"], name="site_kel_status"),
             models.Index(fields=["review_state"], name="site_review_state"),
         ]
+
+    objects = SiteQuerySet.as_manager()
 
     def __str__(self):
         return self.name

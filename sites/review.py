@@ -965,7 +965,7 @@ def pending_change_return(*, user, change: PendingChange, version: int, reason: 
 
 def pending_changes_visible_to(user) -> QuerySet[PendingChange]:
     """Pending changes of sites in the user's private scope (drafts of a kind)."""
-    return PendingChange.objects.filter(site__in=selectors.sites_private_to(user))
+    return PendingChange.objects.filter(site__in=selectors.Site.objects.private_to(user))
 
 
 # ---- the review queue ----
@@ -1087,7 +1087,7 @@ class StaleGroup:
 def stale_by_kelurahan(user, now: datetime | None = None) -> list[StaleGroup]:
     """Stale sites in the user's private scope, per kelurahan, most overdue kelurahan first."""
     sites = (
-        sites_stale(selectors.sites_private_to(user), now)
+        sites_stale(selectors.Site.objects.private_to(user), now)
         .select_related("kelurahan", "kelurahan__parent")
         .defer("kelurahan__boundary", "kelurahan__parent__boundary", "location")
         .prefetch_related(Prefetch("types", queryset=ServiceType.objects.only("id", "name")))

@@ -18,56 +18,25 @@ from django.utils import timezone
 
 from accounts import scoping
 from accounts.scoping import Right
-from regions.models import Level, Region
+from regions.models import Level, Region, subtree_q
 
 from .models import (
     ChecklistAnswer,
     ChecklistItem,
     OperatingStatus,
-    ReviewState,
     ServiceType,
     Site,
     SiteChange,
     SiteDocument,
     SiteLink,
+    public_q,
 )
 
 # "Likely duplicate": the same type, a similar name, within this distance.
 DUPLICATE_RADIUS_M = 100.0
 _EARTH_RADIUS_M = 6_371_008.8
 
-PUBLIC_Q = Q(review_state=ReviewState.VERIFIED, operating_status=OperatingStatus.OPEN)
-
-
-def _scoped_q(user, right: Right) -> Q | None:
-    """The filter for sites a grant with `right` covers, or None when nothing is covered."""
-    if not scoping.grants_with(user, right):
-        return None
-    q = scoping.region_q(user, right, region_field="kelurahan__code", sector_field="types__sector")
-    # A pk__in subquery keeps the outer query free of the types join (no duplicate rows).
-    return Q(pk__in=Site.objects.filter(q).values("pk"))
-
-
-def sites_visible_to(user) -> QuerySet[Site]:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Site.objects.none()
-    private = _scoped_q(user, Right.SEE_PRIVATE)
-    return Site.objects.filter(PUBLIC_Q | private if private is not None else PUBLIC_Q)
-
-
-def sites_changeable_by(user) -> QuerySet[Site]:
-    scoped = _scoped_q(user, Right.CHANGE)
-    if scoped is None:
-        return Site.objects.none()
-    return Site.objects.filter(scoped)
-
-
-def sites_private_to(user) -> QuerySet[Site]:
-    """Sites inside the user's SEE_PRIVATE scope (whatever their state)."""
-    scoped = _scoped_q(user, Right.SEE_PRIVATE)
-    if scoped is None:
-        return Site.objects.none()
-    return Site.objects.filter(scoped)
+PUBLIC_Q = public_q()
 
 
 def site_sector_ids(site: Site) -> list[int]:
@@ -93,9 +62,8 @@ def links_visible_to(user) -> QuerySet[SiteLink]:
         return SiteLink.objects.none()
     public = Site.objects.filter(PUBLIC_Q).values("pk")
     q = Q(site_a__in=public, site_b__in=public)
-    private = _scoped_q(user, Right.SEE_PRIVATE)
-    if private is not None:
-        mine = Site.objects.filter(private).values("pk")
+    if scoping.grants_with(user, Right.SEE_PRIVATE):
+        mine = Site.objects.private_to(user).values("pk")
         q |= Q(site_a__in=mine) | Q(site_b__in=mine)
     return SiteLink.objects.filter(q)
 
@@ -189,7 +157,7 @@ def site_detail(user, pk: int) -> Site:
     links = links_visible_to(user)
     other_fields = ("id", "name", "kelurahan_id", "location", "operating_status", "review_state")
     return (
-        sites_visible_to(user)
+        Site.objects.visible_to(user)
         .select_related("kelurahan", "kelurahan__parent", "created_by", "updated_by")
         .defer("kelurahan__boundary", "kelurahan__parent__boundary")
         .prefetch_related(
@@ -253,7 +221,7 @@ def site_link_rows(user, site: Site) -> list[LinkRow]:
     pairs += [(link, link.site_a) for link in site.links_as_b.all()]
     other_ids = {other.pk for _, other in pairs}
     visible = (
-        set(sites_visible_to(user).filter(pk__in=other_ids).values_list("pk", flat=True))
+        set(Site.objects.visible_to(user).filter(pk__in=other_ids).values_list("pk", flat=True))
         if other_ids
         else set()
     )
@@ -354,7 +322,11 @@ def link_candidates(
     user, site: Site, search: str = "", limit: int = 30
 ) -> list[tuple[Site, float]]:
     """Sites the user may link this one to, nearest first, optionally searched by name."""
-    qs = sites_visible_to(user).exclude(pk=site.pk).exclude(operating_status=OperatingStatus.CLOSED)
+    qs = (
+        Site.objects.visible_to(user)
+        .exclude(pk=site.pk)
+        .exclude(operating_status=OperatingStatus.CLOSED)
+    )
     if search:
         qs = qs.filter(name__icontains=search)
     origin = site.location
@@ -387,7 +359,7 @@ def region_choices_for(user) -> list[tuple[str, str]]:
             return []
         q = Q(pk__in=[])
         for code in codes:
-            q |= Q(code=code) | Q(code__startswith=code + ".")
+            q |= subtree_q("code", code)
         qs = qs.filter(q)
     # Plain values: ~310 model instances for provincial staff cost more than the page's rows.
     return [
@@ -405,10 +377,9 @@ def stale_q(now=None) -> Q:
 
 def site_documents_visible_to(user) -> QuerySet[SiteDocument]:
     """Live documents of the sites the user may see, plus pending ones in private scope."""
-    visible = SiteDocument.objects.filter(site__in=sites_visible_to(user).values("pk"))
-    private = _scoped_q(user, Right.SEE_PRIVATE)
-    if private is None:
+    visible = SiteDocument.objects.filter(site__in=Site.objects.visible_to(user).values("pk"))
+    if not scoping.grants_with(user, Right.SEE_PRIVATE):
         return visible.filter(pending_change__isnull=True)
     return visible.filter(
-        Q(pending_change__isnull=True) | Q(site__in=Site.objects.filter(private).values("pk"))
+        Q(pending_change__isnull=True) | Q(site__in=Site.objects.private_to(user).values("pk"))
     )

@@ -480,7 +480,7 @@ def link_create(
         raise ValidationError({"other": _("Situs lain: pilih situs yang berbeda.")})
     if site_a.pk > site_b.pk:
         site_a, site_b = site_b, site_a
-    visible = selectors.sites_visible_to(user).filter(pk__in=[site_a.pk, site_b.pk]).count()
+    visible = selectors.Site.objects.visible_to(user).filter(pk__in=[site_a.pk, site_b.pk]).count()
     if visible != 2:
         raise PermissionDenied(_("Situs ini tidak terlihat oleh Anda."))
     if not (selectors.site_may_change(user, site_a) or selectors.site_may_change(user, site_b)):

@@ -112,7 +112,7 @@ def territory_kelurahan(user):
 
 def export_sites(user):
     return (
-        selectors.sites_changeable_by(user)
+        selectors.Site.objects.editable_by(user)
         .select_related("kelurahan")
         .defer("kelurahan__boundary")
         .prefetch_related("types")
@@ -492,7 +492,7 @@ class _Lookups:
         ids = {_as_int(c["id"]) for _, c in rows if c.get("id") is not None} - {None}
         codes = {str(c["kelurahan"]).strip() for _, c in rows if c.get("kelurahan") is not None}
         sites = (
-            selectors.sites_changeable_by(user)
+            selectors.Site.objects.editable_by(user)
             .filter(pk__in=ids)
             .select_related("kelurahan")
             .defer("kelurahan__boundary")

@@ -24,7 +24,7 @@ PAGE_SIZE = 50
 
 def _filtered(request):
     site_filter = SiteFilter(
-        request.GET or None, selectors.sites_visible_to(request.user), request=request
+        request.GET or None, selectors.Site.objects.visible_to(request.user), request=request
     )
     # An invalid filter value (an out-of-scope region code) shows the form error, no rows.
     valid = not site_filter.is_bound or site_filter.is_valid()
@@ -34,7 +34,7 @@ def _filtered(request):
 
 def _site_or_404(request, pk):
     return get_object_or_404(
-        selectors.sites_visible_to(request.user).prefetch_related("types"), pk=pk
+        selectors.Site.objects.visible_to(request.user).prefetch_related("types"), pk=pk
     )
 
 
@@ -317,7 +317,7 @@ def link_create(request, pk):
     form = LinkForm(
         request.POST or None,
         request.FILES or None,
-        candidates_qs=selectors.sites_visible_to(request.user).exclude(pk=site.pk),
+        candidates_qs=selectors.Site.objects.visible_to(request.user).exclude(pk=site.pk),
     )
     if request.method == "POST" and form.is_valid():
         try:

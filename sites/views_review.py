@@ -34,7 +34,7 @@ QUEUE_PAGE_SIZE = 100
 
 def _visible_site(request, pk):
     return get_object_or_404(
-        selectors.sites_visible_to(request.user)
+        selectors.Site.objects.visible_to(request.user)
         .select_related("kelurahan")
         .defer("kelurahan__boundary")
         .prefetch_related(Prefetch("types", queryset=ServiceType.objects.select_related("sector"))),

@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from sites import selectors
+from sites.models import Site
 from tests.sites.sitefactory import (
     KAMPUNG_MELAYU,
     MENTENG,
@@ -33,21 +34,21 @@ def names(qs):
 
 
 def test_it_shows_public_sites_to_every_signed_in_user(sites, nobody):
-    assert names(selectors.sites_visible_to(nobody)) == ["Puskesmas Menteng"]
+    assert names(Site.objects.visible_to(nobody)) == ["Puskesmas Menteng"]
 
 
 def test_it_shows_nothing_to_a_signed_out_user(sites):
-    assert not selectors.sites_visible_to(AnonymousUser()).exists()
+    assert not Site.objects.visible_to(AnonymousUser()).exists()
     assert not selectors.links_visible_to(AnonymousUser()).exists()
 
 
 def test_it_adds_the_territory_for_lurah_and_camat(sites, lurah, camat):
-    assert names(selectors.sites_visible_to(lurah)) == [
+    assert names(Site.objects.visible_to(lurah)) == [
         "Puskesmas Menteng",
         "Puskesmas RB",
         "SD RB",
     ]
-    assert names(selectors.sites_visible_to(camat)) == [
+    assert names(Site.objects.visible_to(camat)) == [
         "Puskesmas KM",
         "Puskesmas Menteng",
         "Puskesmas RB",
@@ -56,25 +57,29 @@ def test_it_adds_the_territory_for_lurah_and_camat(sites, lurah, camat):
 
 
 def test_it_adds_the_sector_for_suku_dinas_without_duplicate_rows(sites, sudinkes, sudindik):
-    assert names(selectors.sites_visible_to(sudinkes)) == [
+    assert names(Site.objects.visible_to(sudinkes)) == [
         "Puskesmas KM",
         "Puskesmas Menteng",
         "Puskesmas RB",
     ]
     # SD RB has two types of the education sector: it must come back once.
-    visible = list(selectors.sites_visible_to(sudindik).values_list("name", flat=True))
+    visible = list(Site.objects.visible_to(sudindik).values_list("name", flat=True))
     assert sorted(visible) == ["Puskesmas Menteng", "SD RB"]
 
 
 def test_it_shows_the_province_everything(sites, provinsi):
-    assert selectors.sites_visible_to(provinsi).count() == len(sites)
+    assert Site.objects.visible_to(provinsi).count() == len(sites)
 
 
 def test_it_lets_only_territorial_roles_change(sites, lurah, camat, sudinkes, provinsi, nobody):
-    assert names(selectors.sites_changeable_by(lurah)) == ["Puskesmas RB", "SD RB"]
-    assert names(selectors.sites_changeable_by(camat)) == ["Puskesmas KM", "Puskesmas RB", "SD RB"]
+    assert names(Site.objects.editable_by(lurah)) == ["Puskesmas RB", "SD RB"]
+    assert names(Site.objects.editable_by(camat)) == [
+        "Puskesmas KM",
+        "Puskesmas RB",
+        "SD RB",
+    ]
     for user in (sudinkes, provinsi, nobody):
-        assert not selectors.sites_changeable_by(user).exists()
+        assert not Site.objects.editable_by(user).exists()
     assert selectors.site_may_change(lurah, sites["rb_draft"])
     assert not selectors.site_may_change(lurah, sites["menteng_public"])
 
