@@ -116,6 +116,16 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"].endswith("spatialite"):
+    # The embedded database has one writer at a time. Two officers acting at once must wait
+    # for each other, not fail: a busy timeout (seconds) instead of "database is locked" at
+    # once, and write transactions that take the lock when they begin (IMMEDIATE), so a
+    # transaction that read first never finds the lock taken when it comes to write (SQLite
+    # cannot wait in that case: it fails at once whatever the timeout).
+    # (SpatiaLite resets the timeout when it loads: web.db sets it again on every connection.)
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+KALTARA_SQLITE_BUSY_TIMEOUT_MS = env.int("KALTARA_SQLITE_BUSY_TIMEOUT_MS", default=20_000)
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 if DATABASES["default"]["ENGINE"].endswith("postgis"):
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

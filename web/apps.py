@@ -5,3 +5,8 @@ class WebConfig(AppConfig):
     # Web plumbing every app may use (it imports none of them): CSP, request limits, error
     # pages, the fragment cache, form rendering, the base Celery task.
     name = "web"
+
+    def ready(self):
+        from . import db
+
+        db.connect()
