@@ -10,6 +10,9 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+# SERVER_SOFTWARE of wsgiref.simple_server, which Django's development server is built on.
+WSGIREF = "WSGIServer/"
+
 
 class RequestBodyLimitMiddleware:
     def __init__(self, get_response):
@@ -27,7 +30,11 @@ class RequestBodyLimitMiddleware:
                 "Perkecil berkasnya lalu unggah lagi."
             ) % {"size": length // (1024 * 1024), "max": limit // (1024 * 1024)}
             response = HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
-            # The body was not read: the connection cannot be reused for another request.
-            response["Connection"] = "close"
+            if not request.META.get("SERVER_SOFTWARE", "").startswith(WSGIREF):
+                # The body was not read: the connection cannot be reused for another request.
+                response["Connection"] = "close"
+            # Python's wsgiref (Django's runserver, `make run`) refuses hop-by-hop headers
+            # from the application with a bare 500; it closes the connection itself after
+            # reading what is left of the body (django.core.servers.basehttp.ServerHandler).
             return response
         return self.get_response(request)
