@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from regions.models import Region
+from web.validators import CleanTextMixin
 
 from .selectors import KIND_LABELS, AuditFilter
 
@@ -12,7 +13,7 @@ class RegionChoiceField(forms.ModelChoiceField):
         return f"{obj.code} {obj.name}"
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(CleanTextMixin, forms.Form):
     pengguna = forms.CharField(
         label=_("Pengguna"),
         required=False,

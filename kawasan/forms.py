@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from regions.models import Region
 from sites.models import Site
+from web.validators import CleanTextMixin
 
 
 class _RegionChoiceField(forms.ModelChoiceField):
@@ -13,7 +14,7 @@ class _RegionChoiceField(forms.ModelChoiceField):
         return f"{prefix} {obj.name} ({obj.code})".strip()
 
 
-class KawasanFilterForm(forms.Form):
+class KawasanFilterForm(CleanTextMixin, forms.Form):
     wilayah = _RegionChoiceField(
         label=_("Wilayah"),
         queryset=Region.objects.none(),
@@ -26,7 +27,7 @@ class KawasanFilterForm(forms.Form):
         self.fields["wilayah"].queryset = regions
 
 
-class KawasanCreateForm(forms.Form):
+class KawasanCreateForm(CleanTextMixin, forms.Form):
     name = forms.CharField(label=_("Nama kawasan"), max_length=200)
     region = _RegionChoiceField(
         label=_("Kelurahan atau kecamatan"),
@@ -53,7 +54,7 @@ class _SiteChoiceField(forms.ModelChoiceField):
         return obj.name
 
 
-class KawasanEditForm(forms.Form):
+class KawasanEditForm(CleanTextMixin, forms.Form):
     name = forms.CharField(label=_("Nama kawasan"), max_length=200)
     hub = _SiteChoiceField(
         label=_("Pusat (hub)"),

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from leaflet.forms.widgets import LeafletWidget
 
+from web.validators import CleanTextMixin
+
 from .models import DocumentKind, LinkKind, OperatingStatus, ServiceType, SiteDocument
 
 MAX_GEOJSON_CHARS = 2000
@@ -105,7 +107,7 @@ class TypesField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-class SiteForm(forms.Form):
+class SiteForm(CleanTextMixin, forms.Form):
     name = forms.CharField(label=gettext_lazy("Nama"), max_length=200)
     types = TypesField(
         label=gettext_lazy("Jenis layanan"),
@@ -202,7 +204,7 @@ class SiteForm(forms.Form):
         return data
 
 
-class SiteCloseForm(forms.Form):
+class SiteCloseForm(CleanTextMixin, forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Alasan penutupan"),
         max_length=500,
@@ -211,7 +213,7 @@ class SiteCloseForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class SiteDocumentForm(forms.ModelForm):
+class SiteDocumentForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = SiteDocument
         fields = ["kind", "title", "file", "checklist_item"]
@@ -238,7 +240,7 @@ class SiteDocumentForm(forms.ModelForm):
         return upload
 
 
-class LinkForm(forms.Form):
+class LinkForm(CleanTextMixin, forms.Form):
     other = forms.ModelChoiceField(
         label=gettext_lazy("Situs yang dihubungkan"),
         queryset=None,
@@ -263,7 +265,7 @@ class LinkForm(forms.Form):
         self.fields["other"].queryset = candidates_qs
 
 
-class LinkEndForm(forms.Form):
+class LinkEndForm(CleanTextMixin, forms.Form):
     end_date = forms.DateField(
         label=gettext_lazy("Berakhir"),
         required=False,
@@ -281,7 +283,7 @@ ANSWER_CHOICES = [
 ]
 
 
-class ChecklistForm(forms.Form):
+class ChecklistForm(CleanTextMixin, forms.Form):
     """One answer and note per checklist item of the site's types."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -326,7 +328,7 @@ class ChecklistForm(forms.Form):
         }
 
 
-class VersionForm(forms.Form):
+class VersionForm(CleanTextMixin, forms.Form):
     """Submit, re-verify: the version the user saw, so acting on an outdated page fails."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -369,7 +371,7 @@ class _PairsField(forms.MultipleChoiceField):
         return True
 
 
-class BulkVerifyForm(forms.Form):
+class BulkVerifyForm(CleanTextMixin, forms.Form):
     """Queue rows chosen for verification, each as "<site id>:<version>"."""
 
     pilih = _PairsField(required=True)

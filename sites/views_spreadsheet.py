@@ -13,12 +13,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from web.validators import CleanTextMixin
+
 from . import selectors, spreadsheet
 
 logger = logging.getLogger(__name__)
 
 
-class UploadForm(forms.Form):
+class UploadForm(CleanTextMixin, forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Berkas Excel (.xlsx)"),
         help_text=gettext_lazy("Paling besar 2 MB, dari tombol Unduh di atas."),
