@@ -152,13 +152,17 @@ AUTH_PASSWORD_VALIDATORS = [
 # anything larger is refused with 413 before it is read (web.limits).
 KALTARA_MAX_REQUEST_BYTES = env.int("KALTARA_MAX_REQUEST_BYTES", default=12 * 1024 * 1024)
 
-# Brute force: five wrong passwords for one username from one address lock that pair out
-# for 30 minutes. Keyed on the pair, so a stranger guessing cannot lock an officer out of
-# their own office, and one office address shared by many officers locks out no one else.
+# Password guessing (accounts.lockout): five wrong passwords for one username, from any
+# address, lock that username out for 30 minutes; twenty from one address, for any
+# usernames, lock that address out. One address can no longer try a few passwords on every
+# username; the page warns before the last try. (A stranger can lock an officer out for 30
+# minutes: the price of stopping guessing from many addresses; the lockout page says how.)
 AXES_ENABLED = True
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_FAILURE_LIMIT = 5
+KALTARA_ADDRESS_FAILURE_LIMIT = 20
 AXES_COOLOFF_TIME = timedelta(minutes=30)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 # Failed attempts are kept one by one for the audit page (AccessAttempt only counts them).
