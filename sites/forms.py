@@ -210,7 +210,8 @@ class SiteCloseForm(CleanTextMixin, forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Required: a close without the version it was read at is refused like a stale one.
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class SiteDocumentForm(CleanTextMixin, forms.ModelForm):

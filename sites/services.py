@@ -320,8 +320,11 @@ def _site_update_live(*, user, site: Site, data: dict, version: int) -> Site:
     return site
 
 
-def site_close(*, user, site: Site, reason: str, version: int | None = None) -> Site:
-    """Mark the site closed. The row, its history, documents and links are kept."""
+def site_close(*, user, site: Site, reason: str, version: int) -> Site:
+    """Mark the site closed if nobody saved it since `version`; else StaleEdit.
+
+    The row, its history, documents and links are kept.
+    """
     if not selectors.site_may_change(user, site):
         raise PermissionDenied(_("Anda tidak berhak menutup situs ini."))
     if site.operating_status == OperatingStatus.CLOSED:
@@ -329,7 +332,6 @@ def site_close(*, user, site: Site, reason: str, version: int | None = None) -> 
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Alasan: tuliskan mengapa situs ini ditutup.")})
-    version = site.version if version is None else version
     with transaction.atomic():
         updated = Site.objects.filter(pk=site.pk, version=version).update(
             operating_status=OperatingStatus.CLOSED,

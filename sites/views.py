@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import scoping
@@ -254,6 +255,12 @@ def site_edit(request, pk):
     )
 
 
+STALE_CLOSE = gettext_lazy(
+    "Situs ini sudah diubah orang lain, atau halaman ini sudah lama terbuka. Periksa datanya "
+    "lalu tutup lagi bila perlu."
+)
+
+
 @require_POST
 def site_close(request, pk):
     site = _changeable_site(request, pk)
@@ -271,12 +278,11 @@ def site_close(request, pk):
                 for error in errors:
                     messages.error(request, error)
         except services.StaleEdit:
-            messages.error(
-                request,
-                _("Situs ini sudah diubah orang lain. Periksa datanya lalu tutup lagi bila perlu."),
-            )
+            messages.error(request, STALE_CLOSE)
         else:
             messages.success(request, _("Situs %(name)s ditutup.") % {"name": site.name})
+    elif "version" in form.errors:  # missing or not a number: refused like a stale page
+        messages.error(request, STALE_CLOSE)
     else:
         messages.error(request, _("Alasan penutupan: tuliskan mengapa situs ini ditutup."))
     return redirect(site)

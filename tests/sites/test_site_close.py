@@ -58,3 +58,16 @@ def test_it_hides_a_closed_public_site_from_others(client, lurah, nobody):
     client.post(reverse("services:site_close", args=[site.pk]), {"reason": "Tutup", "version": "1"})
     client.force_login(nobody)
     assert client.get(site.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.parametrize("version", [None, "", "x"])
+def test_a_close_without_its_version_is_refused_like_a_stale_one(client, lurah, version):
+    site = make_site()
+    client.force_login(lurah)
+    data = {"reason": "Pindah"}
+    if version is not None:
+        data["version"] = version
+    response = client.post(reverse("services:site_close", args=[site.pk]), data, follow=True)
+    assert "sudah diubah orang lain" in response.content.decode()
+    site.refresh_from_db()
+    assert site.operating_status == "open" and site.version == 1
