@@ -67,6 +67,9 @@ class KawasanEditForm(CleanTextMixin, forms.Form):
         },
     )
 
+    # The version the form was read at: required (missing is refused like stale).
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["hub"].queryset = members

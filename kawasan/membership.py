@@ -1,19 +1,52 @@
 """Writing kawasan by hand: create, rename, choose the hub, add and remove members.
 
 The base kawasan a kelurahan gets from the site import live in kawasan.services; these are
-the edits a lurah or camat makes in the portal. Access is checked by the caller (the view);
-these functions check the rules that hold whoever calls them.
+the edits a lurah or camat makes in the portal. Each function checks the actor's right
+itself (whoever calls it: a view, the Excel round trip, a shell) and every edit of an
+existing kawasan carries the version it was read at: stale or missing is refused
+(StaleKawasan), nothing written.
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from regions.models import Region, subtree_q
 from sites.models import OperatingStatus, Site
 
+from . import selectors
 from .models import Kawasan, KawasanAction, KawasanChange, Membership
 from .signals import kawasan_changed
+
+
+class StaleKawasan(Exception):
+    """The kawasan was changed since the page was read, or the form carried no version."""
+
+    def __init__(self, kawasan: Kawasan):
+        super().__init__(kawasan.pk)
+        self.kawasan = kawasan
+
+
+def _require_change(user, kawasan: Kawasan) -> None:
+    if not selectors.kawasan_may_change(user, kawasan):
+        raise PermissionDenied(_("Anda tidak berhak mengubah kawasan ini."))
+
+
+def _next_version(kawasan: Kawasan, version: int | None, **fields) -> None:
+    """Write `fields` and the next version if nobody wrote since `version`; else StaleKawasan.
+
+    One conditional UPDATE: two people saving at once cannot both win.
+    """
+    updated = version is not None and Kawasan.objects.filter(pk=kawasan.pk, version=version).update(
+        version=F("version") + 1, updated_at=timezone.now(), **fields
+    )
+    if not updated:
+        raise StaleKawasan(Kawasan.objects.get(pk=kawasan.pk))
+    kawasan.version = version + 1  # type: ignore[operator]  # not None: updated
+    for name, value in fields.items():
+        setattr(kawasan, name, value)
 
 
 def region_active_sites(region: Region):
@@ -40,6 +73,8 @@ def _site_label(site: Site | None) -> str:
 @transaction.atomic
 def kawasan_create(*, user, region: Region, name: str, with_active_sites: bool = True) -> Kawasan:
     """A new kawasan over a kelurahan or kecamatan; by default every active site there joins."""
+    if not selectors.kawasan_create_regions(user).filter(pk=region.pk).exists():
+        raise PermissionDenied(_("Anda tidak berhak membuat kawasan di wilayah ini."))
     if region.level not in ("kelurahan", "kecamatan"):
         raise ValidationError(
             {"region": _("Kawasan hanya dapat dibuat untuk kelurahan atau kecamatan.")}
@@ -62,21 +97,21 @@ def kawasan_create(*, user, region: Region, name: str, with_active_sites: bool =
 
 
 @transaction.atomic
-def kawasan_update(*, kawasan: Kawasan, user, name: str, hub: Site | None) -> Kawasan:
+def kawasan_update(*, kawasan: Kawasan, user, name: str, hub: Site | None, version: int | None):
     """Rename the kawasan and choose its hub, which must be one of its members."""
+    _require_change(user, kawasan)
     if hub is not None and not Membership.objects.filter(kawasan=kawasan, site=hub).exists():
         raise ValidationError(
             {"hub": _("Pusat (hub) harus salah satu anggota kawasan. Tambahkan situsnya dulu.")}
         )
+    old_hub = kawasan.hub
     hub_changed = kawasan.hub_id != (hub.pk if hub else None)
     changes = {}
     if kawasan.name != name:
         changes["name"] = [kawasan.name, name]
     if hub_changed:
-        changes["hub"] = [_site_label(kawasan.hub), _site_label(hub)]
-    kawasan.name = name
-    kawasan.hub = hub
-    kawasan.save(update_fields=["name", "hub", "updated_at"])
+        changes["hub"] = [_site_label(old_hub), _site_label(hub)]
+    _next_version(kawasan, version, name=name, hub=hub)
     if changes:
         _record(kawasan, user, KawasanAction.UPDATED, changes)
     if hub_changed:
@@ -85,31 +120,35 @@ def kawasan_update(*, kawasan: Kawasan, user, name: str, hub: Site | None) -> Ka
 
 
 @transaction.atomic
-def kawasan_member_add(*, kawasan: Kawasan, site: Site, user) -> bool:
-    """Add a site; returns False when it already was a member (nothing changes then)."""
-    _, created = Membership.objects.get_or_create(
-        kawasan=kawasan, site=site, defaults={"added_by": user}
-    )
-    if created:
-        kawasan.save(update_fields=["updated_at"])
-        _record(kawasan, user, KawasanAction.MEMBER_ADDED, {"members": ["", site.name]})
-        _changed(kawasan, user)
-    return created
+def kawasan_member_add(*, kawasan: Kawasan, site: Site, user, version: int | None) -> bool:
+    """Add a site the user may see; False when it already was a member (nothing changes)."""
+    _require_change(user, kawasan)
+    if not Site.objects.visible_to(user).filter(pk=site.pk).exists():
+        raise PermissionDenied(_("Situs ini tidak dapat ditambahkan."))
+    if Membership.objects.filter(kawasan=kawasan, site=site).exists():
+        return False
+    _next_version(kawasan, version)
+    Membership.objects.create(kawasan=kawasan, site=site, added_by=user)
+    _record(kawasan, user, KawasanAction.MEMBER_ADDED, {"members": ["", site.name]})
+    _changed(kawasan, user)
+    return True
 
 
 @transaction.atomic
-def kawasan_member_remove(*, kawasan: Kawasan, site: Site, user) -> bool:
-    """Remove a site; removing the hub leaves the kawasan without one."""
-    deleted, _ = Membership.objects.filter(kawasan=kawasan, site=site).delete()
-    if not deleted:
+def kawasan_member_remove(*, kawasan: Kawasan, site: Site, user, version: int | None) -> bool:
+    """Remove a site the user may see; removing the hub leaves the kawasan without one."""
+    _require_change(user, kawasan)
+    if not Site.objects.visible_to(user).filter(pk=site.pk).exists():
+        raise PermissionDenied(_("Situs ini tidak dapat dikeluarkan."))
+    if not Membership.objects.filter(kawasan=kawasan, site=site).exists():
         return False
-    fields = ["updated_at"]
     changes = {"members": [site.name, ""]}
     if kawasan.hub_id == site.pk:
-        kawasan.hub = None
-        fields.append("hub")
+        _next_version(kawasan, version, hub=None)
         changes["hub"] = [site.name, ""]
-    kawasan.save(update_fields=fields)
+    else:
+        _next_version(kawasan, version)
+    Membership.objects.filter(kawasan=kawasan, site=site).delete()
     _record(kawasan, user, KawasanAction.MEMBER_REMOVED, changes)
     _changed(kawasan, user)
     return True

@@ -33,6 +33,9 @@ class Kawasan(models.Model):
     # The base kawasan of a kelurahan follows its sites: new sites there join it.
     is_base = models.BooleanField(_("kawasan dasar"), default=False)
     is_demo = models.BooleanField(_("data demo"), default=False)
+    # Optimistic locking: every hand edit (name, hub, members) must carry the version it was
+    # read at and moves it on; a stale or missing one is refused (kawasan.membership).
+    version = models.PositiveIntegerField(_("versi"), default=1)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     updated_at = models.DateTimeField(_("diubah"), auto_now=True)
 

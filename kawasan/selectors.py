@@ -47,6 +47,11 @@ def kawasan_private_scope(user) -> QuerySet[Kawasan]:
     )
 
 
+def kawasan_may_change(user, kawasan: Kawasan) -> bool:
+    """May the user rename the kawasan, choose its hub, add and remove its members?"""
+    return scoping.may_change(user, region_code=kawasan.region_id)
+
+
 def kawasan_create_regions(user) -> QuerySet[Region]:
     """Kelurahan and kecamatan where the user may create a kawasan."""
     return (

@@ -100,12 +100,16 @@ def test_it_records_and_shows_kawasan_edits(client, lurah, provinsi):
     kawasan = membership.kawasan_create(
         user=lurah, region=rptra.kelurahan, name="Kawasan A", with_active_sites=False
     )
-    membership.kawasan_member_add(kawasan=kawasan, site=rptra, user=lurah)
-    membership.kawasan_member_add(kawasan=kawasan, site=other, user=lurah)
-    membership.kawasan_update(kawasan=kawasan, user=lurah, name="Kawasan B", hub=rptra)
-    membership.kawasan_member_remove(kawasan=kawasan, site=rptra, user=lurah)
+    membership.kawasan_member_add(kawasan=kawasan, site=rptra, user=lurah, version=kawasan.version)
+    membership.kawasan_member_add(kawasan=kawasan, site=other, user=lurah, version=kawasan.version)
+    membership.kawasan_update(
+        kawasan=kawasan, user=lurah, name="Kawasan B", hub=rptra, version=kawasan.version
+    )
+    membership.kawasan_member_remove(
+        kawasan=kawasan, site=rptra, user=lurah, version=kawasan.version
+    )
     # Adding a member twice changes nothing and records nothing.
-    membership.kawasan_member_add(kawasan=kawasan, site=other, user=lurah)
+    membership.kawasan_member_add(kawasan=kawasan, site=other, user=lurah, version=kawasan.version)
 
     actions = list(
         KawasanChange.objects.filter(kawasan=kawasan)
@@ -131,7 +135,9 @@ def test_it_records_and_shows_kawasan_edits(client, lurah, provinsi):
 
 def test_an_edit_that_changes_nothing_leaves_no_kawasan_record(lurah):
     kawasan = Kawasan.objects.create(name="Kawasan A", region_id=RAWA_BUNGA)
-    membership.kawasan_update(kawasan=kawasan, user=lurah, name="Kawasan A", hub=None)
+    membership.kawasan_update(
+        kawasan=kawasan, user=lurah, name="Kawasan A", hub=None, version=kawasan.version
+    )
     assert not KawasanChange.objects.exists()
 
 

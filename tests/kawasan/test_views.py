@@ -277,7 +277,11 @@ def test_it_renames_and_moves_the_hub_to_another_member(client, lurah, kawasan, 
     with capture_kawasan_changed() as calls:
         response = client.post(
             reverse("kawasan:edit", args=[kawasan.pk]),
-            {"name": "Kawasan Rawa Bunga Raya", "hub": sites["posyandu"].pk},
+            {
+                "version": kawasan.version,
+                "name": "Kawasan Rawa Bunga Raya",
+                "hub": sites["posyandu"].pk,
+            },
         )
     assert response.status_code == 302
     kawasan.refresh_from_db()
@@ -290,7 +294,7 @@ def test_it_refuses_a_hub_that_is_not_a_member(client, lurah, kawasan, sites):
     client.force_login(lurah)
     response = client.post(
         reverse("kawasan:edit", args=[kawasan.pk]),
-        {"name": "Kawasan Rawa Bunga", "hub": sites["puskesmas"].pk},
+        {"version": kawasan.version, "name": "Kawasan Rawa Bunga", "hub": sites["puskesmas"].pk},
     )
     assert response.status_code == 200
     assert "anggota kawasan" in response.context["form"].errors["hub"][0]
@@ -300,7 +304,10 @@ def test_it_refuses_a_hub_that_is_not_a_member(client, lurah, kawasan, sites):
 
 def test_it_can_clear_the_hub(client, lurah, kawasan):
     client.force_login(lurah)
-    client.post(reverse("kawasan:edit", args=[kawasan.pk]), {"name": "K", "hub": ""})
+    client.post(
+        reverse("kawasan:edit", args=[kawasan.pk]),
+        {"version": kawasan.version, "name": "K", "hub": ""},
+    )
     kawasan.refresh_from_db()
     assert kawasan.hub_id is None
 
@@ -310,7 +317,7 @@ def test_it_sends_no_signal_for_a_rename_only(client, lurah, kawasan, sites):
     with capture_kawasan_changed() as calls:
         client.post(
             reverse("kawasan:edit", args=[kawasan.pk]),
-            {"name": "Nama Baru", "hub": sites["rptra"].pk},
+            {"version": kawasan.version, "name": "Nama Baru", "hub": sites["rptra"].pk},
         )
     assert calls == []
 
@@ -322,7 +329,8 @@ def test_it_adds_a_public_site_from_outside_the_territory(client, lurah, kawasan
     client.force_login(lurah)
     with capture_kawasan_changed() as calls:
         response = client.post(
-            reverse("kawasan:member_add", args=[kawasan.pk]), {"site": sites["puskesmas"].pk}
+            reverse("kawasan:member_add", args=[kawasan.pk]),
+            {"version": kawasan.version, "site": sites["puskesmas"].pk},
         )
     assert response.status_code == 302
     membership = Membership.objects.get(kawasan=kawasan, site=sites["puskesmas"])
@@ -334,7 +342,8 @@ def test_it_cannot_add_a_site_the_user_cannot_see(client, lurah, kawasan, sites)
     client.force_login(lurah)
     with capture_kawasan_changed() as calls:
         response = client.post(
-            reverse("kawasan:member_add", args=[kawasan.pk]), {"site": sites["draft_km"].pk}
+            reverse("kawasan:member_add", args=[kawasan.pk]),
+            {"version": kawasan.version, "site": sites["draft_km"].pk},
         )
     assert response.status_code == 404
     assert not Membership.objects.filter(site=sites["draft_km"]).exists()
@@ -344,14 +353,20 @@ def test_it_cannot_add_a_site_the_user_cannot_see(client, lurah, kawasan, sites)
 @pytest.mark.parametrize("value", ["", "abc", "999999"])
 def test_it_answers_404_for_a_bad_site_id(client, lurah, kawasan, value):
     client.force_login(lurah)
-    response = client.post(reverse("kawasan:member_add", args=[kawasan.pk]), {"site": value})
+    response = client.post(
+        reverse("kawasan:member_add", args=[kawasan.pk]),
+        {"version": kawasan.version, "site": value},
+    )
     assert response.status_code == 404
 
 
 def test_it_adds_an_existing_member_only_once(client, lurah, kawasan, sites):
     client.force_login(lurah)
     with capture_kawasan_changed() as calls:
-        client.post(reverse("kawasan:member_add", args=[kawasan.pk]), {"site": sites["rptra"].pk})
+        client.post(
+            reverse("kawasan:member_add", args=[kawasan.pk]),
+            {"version": kawasan.version, "site": sites["rptra"].pk},
+        )
     assert kawasan.memberships.filter(site=sites["rptra"]).count() == 1
     assert calls == []
 
@@ -360,7 +375,8 @@ def test_it_removes_a_member(client, camat, kawasan, sites):
     client.force_login(camat)
     with capture_kawasan_changed() as calls:
         response = client.post(
-            reverse("kawasan:member_remove", args=[kawasan.pk, sites["posyandu"].pk])
+            reverse("kawasan:member_remove", args=[kawasan.pk, sites["posyandu"].pk]),
+            {"version": kawasan.version},
         )
     assert response.status_code == 302
     assert not kawasan.memberships.filter(site=sites["posyandu"]).exists()
@@ -372,7 +388,10 @@ def test_it_removes_a_member(client, camat, kawasan, sites):
 def test_it_clears_the_hub_when_the_hub_is_removed(client, lurah, kawasan, sites):
     client.force_login(lurah)
     with capture_kawasan_changed() as calls:
-        client.post(reverse("kawasan:member_remove", args=[kawasan.pk, sites["rptra"].pk]))
+        client.post(
+            reverse("kawasan:member_remove", args=[kawasan.pk, sites["rptra"].pk]),
+            {"version": kawasan.version},
+        )
     kawasan.refresh_from_db()
     assert kawasan.hub_id is None
     assert set(kawasan.memberships.values_list("site_id", flat=True)) == {sites["posyandu"].pk}
@@ -389,7 +408,102 @@ def test_it_lets_an_admin_change_any_kawasan(client, kawasan, sites):
     admin = make_user("admin", "admin", "31")
     client.force_login(admin)
     response = client.post(
-        reverse("kawasan:member_add", args=[kawasan.pk]), {"site": sites["draft_km"].pk}
+        reverse("kawasan:member_add", args=[kawasan.pk]),
+        {"version": kawasan.version, "site": sites["draft_km"].pk},
     )
     assert response.status_code == 302
     assert kawasan.memberships.filter(site=sites["draft_km"]).exists()
+
+
+# ---- every write carries its version; hidden members stay hidden ----
+
+
+def test_a_stale_edit_is_refused_and_keeps_what_the_user_typed(client, lurah, camat, kawasan):
+    read_at = kawasan.version
+    client.force_login(camat)
+    url = reverse("kawasan:edit", args=[kawasan.pk])
+    client.post(url, {"name": "Nama dari Camat", "hub": "", "version": read_at})
+    client.force_login(lurah)
+    response = client.post(url, {"name": "Nama dari Lurah", "hub": "", "version": read_at})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "sudah diubah orang lain" in html
+    assert 'value="Nama dari Lurah"' in html  # nothing the user typed is lost
+    assert "Nama dari Camat" in html  # and what is saved now is shown
+    kawasan.refresh_from_db()
+    assert kawasan.name == "Nama dari Camat" and kawasan.version == read_at + 1
+    # Saving again from that page (it carries the current version) overwrites knowingly.
+    again = client.post(url, {"name": "Nama dari Lurah", "hub": "", "version": read_at + 1})
+    assert again.status_code == 302
+    kawasan.refresh_from_db()
+    assert kawasan.name == "Nama dari Lurah" and kawasan.version == read_at + 2
+
+
+@pytest.mark.parametrize("version", [None, "", "abc"])
+def test_a_write_without_its_version_is_refused_like_a_stale_one(
+    client, lurah, kawasan, sites, version
+):
+    client.force_login(lurah)
+    extra = {} if version is None else {"version": version}
+    before = (kawasan.name, kawasan.hub_id, kawasan.version)
+    edit = client.post(
+        reverse("kawasan:edit", args=[kawasan.pk]), {"name": "Baru", "hub": "", **extra}
+    )
+    assert edit.status_code == 409
+    add = client.post(
+        reverse("kawasan:member_add", args=[kawasan.pk]),
+        {"site": sites["puskesmas"].pk, **extra},
+        follow=True,
+    )
+    assert "sudah diubah orang lain" in add.content.decode()
+    remove = client.post(
+        reverse("kawasan:member_remove", args=[kawasan.pk, sites["posyandu"].pk]),
+        extra,
+        follow=True,
+    )
+    assert "sudah diubah orang lain" in remove.content.decode()
+    kawasan.refresh_from_db()
+    assert (kawasan.name, kawasan.hub_id, kawasan.version) == before
+    assert set(kawasan.memberships.values_list("site_id", flat=True)) == {
+        sites["rptra"].pk,
+        sites["posyandu"].pk,
+    }
+
+
+def test_a_hidden_member_answers_like_a_non_member(client, lurah, kawasan, sites):
+    # Another kelurahan's draft in this kawasan (e.g. added by the camat): the lurah cannot
+    # tell it from a site that is not a member, and never reads its name.
+    Membership.objects.create(kawasan=kawasan, site=sites["draft_km"])
+    client.force_login(lurah)
+    data = {"version": kawasan.version}
+    hidden = client.post(
+        reverse("kawasan:member_remove", args=[kawasan.pk, sites["draft_km"].pk]), data
+    )
+    not_member = client.post(
+        reverse("kawasan:member_remove", args=[kawasan.pk, sites["closed"].pk]), data
+    )
+    assert hidden.status_code == not_member.status_code == 404
+    assert "SD Draf Kampung Melayu" not in hidden.content.decode()
+    assert kawasan.memberships.filter(site=sites["draft_km"]).exists()
+
+
+def test_the_services_check_the_right_themselves(lurah_other, kawasan, sites):
+    from django.core.exceptions import PermissionDenied
+
+    from kawasan import membership
+
+    for call in (
+        lambda: membership.kawasan_update(
+            kawasan=kawasan, user=lurah_other, name="X", hub=None, version=kawasan.version
+        ),
+        lambda: membership.kawasan_member_add(
+            kawasan=kawasan, site=sites["puskesmas"], user=lurah_other, version=kawasan.version
+        ),
+        lambda: membership.kawasan_member_remove(
+            kawasan=kawasan, site=sites["posyandu"], user=lurah_other, version=kawasan.version
+        ),
+    ):
+        with pytest.raises(PermissionDenied):
+            call()
+    kawasan.refresh_from_db()
+    assert kawasan.name == "Kawasan Rawa Bunga"
