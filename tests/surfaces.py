@@ -1,0 +1,130 @@
+"""Every page of the portal, from the URL resolver: the matrices walk these, so a new page
+cannot be left out (a URL name missing here fails tests/visibility/test_every_page.py).
+
+GET_PAGES maps each URL name that answers GET to a function of the test world giving the
+paths to fetch (with real ids); WRITE_ONLY lists the names that only take POST. The admin
+is Django's and reached only with is_staff: left out here, tested in its own module.
+"""
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+
+def url_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns, namespace):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = p.namespace
+                walk(p.url_patterns, f"{namespace}:{ns}" if namespace and ns else ns or namespace)
+            elif isinstance(p, URLPattern) and p.name:
+                names.add(f"{namespace}:{p.name}" if namespace else p.name)
+
+    walk(get_resolver().url_patterns, None)
+    return {n for n in names if not n.startswith("admin:")}
+
+
+def _site_pages(name):
+    return lambda w: [reverse(name, args=[s.pk]) for s in w.sites]
+
+
+def _r(name, *args):
+    return lambda w: [reverse(name, args=args)]
+
+
+GET_PAGES = {
+    "home": _r("home"),
+    "healthz": _r("healthz"),
+    "ping": _r("ping"),
+    "kaltara:dashboard_area": lambda w: [
+        reverse("kaltara:dashboard_area", args=[c]) for c in w.area_codes
+    ]
+    + [reverse("kaltara:dashboard_area", args=[w.kawasan.region_id]) + f"?kawasan={w.kawasan.pk}"],
+    "kaltara:dashboard_sector": _r("kaltara:dashboard_sector"),
+    "kaltara:province": _r("kaltara:province"),
+    "kaltara:rankings": lambda w: [
+        reverse("kaltara:rankings") + f"?tingkat={t}" for t in ("kelurahan", "kecamatan", "kota")
+    ],
+    "kaltara:choropleth": _r("kaltara:choropleth"),
+    "kaltara:choropleth_data": _r("kaltara:choropleth_data"),
+    "kaltara:kawasan_report": lambda w: [
+        reverse("kaltara:kawasan_report", args=[k.pk]) for k in w.kawasans
+    ],
+    "kaltara:area_report": lambda w: [
+        reverse("kaltara:area_report", args=[c]) for c in w.area_codes
+    ],
+    "kaltara:export_list": _r("kaltara:export_list"),
+    "kaltara:export_rankings": lambda w: [
+        reverse("kaltara:export_rankings", args=[f]) for f in ("csv", "xlsx")
+    ],
+    "kaltara:export_areas": _r("kaltara:export_areas"),
+    "kaltara:export_detail": lambda w: [
+        reverse("kaltara:export_detail", args=[e.pk]) for e in w.exports
+    ],
+    "kaltara:export_status": lambda w: [
+        reverse("kaltara:export_status", args=[e.pk]) for e in w.exports
+    ],
+    "kaltara:export_download": lambda w: [
+        reverse("kaltara:export_download", args=[e.pk]) for e in w.exports
+    ],
+    "accounts:login": _r("accounts:login"),
+    "regions:root": _r("regions:root"),
+    "regions:detail": lambda w: [reverse("regions:detail", args=[c]) for c in w.area_codes],
+    "regions:boundary": lambda w: [reverse("regions:boundary", args=[c]) for c in w.area_codes],
+    "spreadsheet:export": _r("spreadsheet:export"),
+    "spreadsheet:upload": _r("spreadsheet:upload"),
+    "spreadsheet:confirm": lambda w: [],  # a dry run's token: walked in the spreadsheet tests
+    "services:site_list": lambda w: [
+        reverse("services:site_list"),
+        reverse("services:site_list") + "?q=RAHASIA",
+        reverse("services:site_list") + "?state=draft",
+    ],
+    "services:site_map": _r("services:site_map"),
+    "services:site_map_data": _r("services:site_map_data"),
+    "services:site_create": _r("services:site_create"),
+    "services:site_detail": _site_pages("services:site_detail"),
+    "services:site_edit": _site_pages("services:site_edit"),
+    "services:site_document_add": _site_pages("services:site_document_add"),
+    "services:link_create": _site_pages("services:link_create"),
+    "services:document_download": lambda w: [
+        reverse("services:document_download", args=[d.pk]) for d in w.documents
+    ],
+    "services:link_evidence": lambda w: [
+        reverse("services:link_evidence", args=[link.pk]) for link in w.links
+    ],
+    "services:checklist_edit": _site_pages("services:checklist_edit"),
+    "services:site_review": _site_pages("services:site_review"),
+    "services:review_queue": _r("services:review_queue"),
+    "services:review_stale": _r("services:review_stale"),
+    "services:pending_change": lambda w: [
+        reverse("services:pending_change", args=[c.pk]) for c in w.pending_changes
+    ],
+    "kawasan:list": lambda w: [
+        reverse("kawasan:list"),
+        reverse("kawasan:list") + f"?wilayah={w.kawasan.region_id}",
+    ],
+    "kawasan:create": _r("kawasan:create"),
+    "kawasan:detail": lambda w: [reverse("kawasan:detail", args=[k.pk]) for k in w.kawasans],
+    "kawasan:edit": lambda w: [reverse("kawasan:edit", args=[k.pk]) for k in w.kawasans],
+    "notifications:inbox": _r("notifications:inbox"),
+    "audit:list": lambda w: [reverse("audit:list"), reverse("audit:list") + "?q=RAHASIA"],
+}
+
+WRITE_ONLY = {
+    "accounts:logout",
+    "set_language",
+    "services:site_close",
+    "services:link_end",
+    "services:site_submit",
+    "services:site_reverify_request",
+    "services:site_verify",
+    "services:site_return",
+    "services:site_reverify",
+    "services:review_bulk_verify",
+    "services:pending_change_approve",
+    "services:pending_change_return",
+    "kawasan:member_add",
+    "kawasan:member_remove",
+    "notifications:open",
+    "notifications:read_all",
+}
