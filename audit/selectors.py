@@ -24,8 +24,9 @@ from accounts.models import Assignment, Role, User
 from exports.models import Export
 from kawasan.models import KawasanChange
 from regions.models import subtree_q
+from sites.editing import FIELD_LABELS
 from sites.models import ReviewEvent, SiteChange
-from sites.services import ACTION_LABELS, FIELD_LABELS
+from sites.services import ACTION_LABELS
 
 from .models import Download
 

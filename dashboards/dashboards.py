@@ -41,7 +41,6 @@ from regions.models import Level, Region, code_covers
 from scoring import core
 from scoring import selectors as scoring_selectors
 from scoring.models import KawasanScore, ScoreSnapshot
-from sites import review
 from sites.models import (
     OperatingStatus,
     PendingChange,
@@ -51,6 +50,7 @@ from sites.models import (
     Site,
     SiteLink,
 )
+from sites.review import freshness, queue
 
 from . import rankings
 
@@ -718,12 +718,12 @@ class AreaDashboard:
     @cached_property
     def stale_count(self) -> int:
         # Verified longer ago than the review workflow's freshness window, and still open.
-        return review.sites_stale(self._territory).count()
+        return freshness.sites_stale(self._territory).count()
 
     @cached_property
     def stale_sites(self) -> list[Site]:
         return list(
-            review.sites_stale(self._territory)
+            freshness.sites_stale(self._territory)
             .only("pk", "name", "verified_at", "kelurahan_id")
             .order_by("verified_at", "name")[:LIST_LIMIT]
         )
@@ -974,8 +974,8 @@ def sector_dashboard(user, *, now=None) -> list[SectorPanel]:
     grants = sector_grants(user)
     if not grants:
         return []
-    fresh_after = review.stale_cutoff(now)
-    overdue_before = now - timedelta(days=review.overdue_days())
+    fresh_after = freshness.stale_cutoff(now)
+    overdue_before = now - timedelta(days=queue.overdue_days())
     sectors = Sector.objects.in_bulk({g.sector_id for g in grants})
     codes = {g.region_code for g in grants}
     regions = {
@@ -1092,7 +1092,7 @@ def sector_version(user, *, now=None) -> str:
     row = rankings.row_compiled_once(("sector", tuple(sorted(grants, key=repr))), build)
     minute = timezone.localtime(now).strftime("%Y%m%d%H%M")
     return rankings.fingerprint(
-        row[0] if row else "-", minute, review.overdue_days(), review.freshness_days()
+        row[0] if row else "-", minute, queue.overdue_days(), freshness.freshness_days()
     )
 
 

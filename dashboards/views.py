@@ -26,7 +26,7 @@ from accounts import scoping
 from accounts.decorators import provincial_required
 from kawasan.models import Kawasan
 from regions.models import Level, Region
-from sites import review
+from sites.review import queue
 
 from . import dashboards, rankings
 
@@ -208,7 +208,7 @@ def _sector(request):
     ctx = {
         "panels": SimpleLazyObject(lambda: dashboards.sector_dashboard(user)),
         "queue_url": reverse("services:review_queue"),
-        "overdue_days": review.overdue_days(),
+        "overdue_days": queue.overdue_days(),
     }
     ctx["body"] = _cached_html([("dashboard/_sector_body.html", key)], ctx)
     return render(request, "dashboard/sector.html", ctx)

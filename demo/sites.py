@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from demo.users import demo_allowed, demo_users_create
-from sites import review
 from sites.importing import SOURCE_PUSKESMAS, SOURCE_RPTRA, SOURCE_SCHOOLS
 from sites.models import ReviewState, Site
+from sites.review import checklists, selectors, transitions
 
 LURAH = "lurah.rawabunga"
 # The same sites kawasan/demo.py builds the demo kawasan on (kawasan imports services, so
@@ -82,16 +82,16 @@ def demo_reviews_create() -> DemoReviewsReport:
             report.unchanged.append(site.name)
             continue
         if site.review_state != ReviewState.SUBMITTED:
-            review.checklist_save(
+            checklists.checklist_save(
                 user=lurah, site=site, answers=_demo_answers(site), version=site.version
             )
             site.refresh_from_db()
-            review.site_submit(user=lurah, site=site, version=site.version, is_demo=True)
+            transitions.site_submit(user=lurah, site=site, version=site.version, is_demo=True)
             site.refresh_from_db()
         if reviewer is None:
             report.submitted.append(site.name)
             continue
-        review.site_verify(user=reviewer, site=site, version=site.version, is_demo=True)
+        transitions.site_verify(user=reviewer, site=site, version=site.version, is_demo=True)
         report.verified.append(site.name)
     return report
 
@@ -99,7 +99,7 @@ def demo_reviews_create() -> DemoReviewsReport:
 def _demo_answers(site: Site) -> dict[int, tuple[bool, str]]:
     answered = {a.item_id for a in site.checklist_answers.all()}
     return {
-        item.pk: (item.code not in NOT_MET, review.DEMO_NOTE)
-        for item in review.checklist_items(site)
+        item.pk: (item.code not in NOT_MET, checklists.DEMO_NOTE)
+        for item in selectors.checklist_items(site)
         if item.pk not in answered
     }

@@ -6,7 +6,6 @@ than a view (an import, a task, the shell) cannot skip the check.
 
 from datetime import date
 
-from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -14,12 +13,17 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts import scoping
-from accounts.scoping import Right
-from regions.models import Region
-from regions.selectors import kelurahan_at
-
 from . import selectors, signals
+from .editing import (
+    EDITABLE_FIELDS,
+    StaleEdit,
+    check_duplicates,
+    current_value,
+    display,
+    same_value,
+    site_kelurahan_for,
+    stale_edit_args,
+)
 from .models import (
     DOCUMENT_EXTENSIONS,
     MAX_DOCUMENT_BYTES,
@@ -32,21 +36,7 @@ from .models import (
     SiteDocument,
     SiteLink,
 )
-
-# Fields a site form edits, in the order the history and the stale-edit table show them.
-EDITABLE_FIELDS = ("name", "types", "location", "address", "contact", "operating_status")
-FIELD_LABELS = {
-    "name": gettext_lazy("Nama"),
-    "types": gettext_lazy("Jenis layanan"),
-    "location": gettext_lazy("Lokasi"),
-    "kelurahan": gettext_lazy("Kelurahan"),
-    "address": gettext_lazy("Alamat"),
-    "contact": gettext_lazy("Kontak"),
-    "operating_status": gettext_lazy("Status operasional"),
-    "review_state": gettext_lazy("Status verifikasi"),
-    "documents": gettext_lazy("Dokumen"),
-    "links": gettext_lazy("Keterhubungan"),
-}
+from .review.pending import REVIEWED_FIELDS, pending_change_document_add, pending_change_propose
 
 # Magic bytes per extension: the name alone says nothing about what a file holds.
 _SIGNATURES = {
@@ -57,151 +47,10 @@ _SIGNATURES = {
 }
 
 
-class StaleEdit(Exception):
-    """Someone saved the site after the form was opened; nothing was written.
-
-    `theirs` holds the current values and `yours` the submitted ones (display strings, by
-    field name), `differs` the fields where they disagree, `version` the current version.
-    """
-
-    def __init__(self, *, site: Site, theirs: dict, yours: dict):
-        self.site = site
-        self.version = site.version
-        self.theirs = theirs
-        self.yours = yours
-        self.differs = [f for f in theirs if theirs[f] != yours.get(f)]
-        super().__init__(_("Situs ini sudah diubah orang lain sejak formulir dibuka."))
-
-    def rows(self):
-        return [
-            (FIELD_LABELS.get(f, f), self.yours.get(f, ""), self.theirs[f]) for f in self.differs
-        ]
-
-
-class LikelyDuplicate(Exception):
-    """Sites that look like the one being saved; the user confirms to save anyway."""
-
-    def __init__(self, candidates):
-        self.candidates = candidates  # [(Site, distance in metres)], nearest first
-        super().__init__(
-            _("Kemungkinan situs ganda: %(names)s")
-            % {"names": ", ".join(s.name for s, _d in candidates)}
-        )
-
-
-# ---- display strings for history ----
-
-
-def _display(name: str, value) -> str:
-    if value is None:
-        return ""
-    if name == "types":
-        return ", ".join(sorted(t.name for t in value))
-    if name == "location":
-        return f"{value.y:.6f}, {value.x:.6f}"
-    if name == "operating_status":
-        return str(OperatingStatus(value).label) if value in OperatingStatus.values else value
-    if name == "kelurahan":
-        return value.name
-    return str(value)
-
-
-def _current(site: Site, name: str):
-    if name == "types":
-        return list(site.types.all())
-    return getattr(site, name)
-
-
-def _same(name: str, old, new) -> bool:
-    if name == "types":
-        return {t.pk for t in old} == {t.pk for t in new}
-    if name == "location":
-        return old is not None and new is not None and old.equals_exact(new, 1e-9)
-    return (old or "") == (new or "")
-
-
-# The same rules for review.py, which builds pending changes of verified sites.
-display = _display
-current_value = _current
-same_value = _same
-
-
-def stale_edit_args(site_pk: int, yours: dict) -> dict:
-    """StaleEdit's arguments: the site as saved now against the user's values."""
-    current = Site.objects.select_related("kelurahan").prefetch_related("types").get(pk=site_pk)
-    return {
-        "site": current,
-        "theirs": {n: _display(n, _current(current, n)) for n in EDITABLE_FIELDS},
-        "yours": yours,
-    }
-
-
 def _record(site: Site, user, action: str, changes: dict, reason: str = "") -> SiteChange:
     return SiteChange.objects.create(
         site=site, user=user, action=action, changes=changes, reason=reason
     )
-
-
-# ---- location and territory ----
-
-
-_LEVEL_WORDS = {
-    "provinsi": gettext_lazy("Provinsi"),
-    "kabkota": gettext_lazy("Kota"),
-    "kecamatan": gettext_lazy("Kecamatan"),
-    "kelurahan": gettext_lazy("Kelurahan"),
-}
-
-
-def _territory_label(user) -> str:
-    codes = scoping.territory_codes(user, Right.CHANGE)
-    regions = Region.objects.filter(code__in=codes).only("code", "name", "level")
-    return ", ".join(f"{_LEVEL_WORDS.get(r.level, '')} {r.name}".strip() for r in regions)
-
-
-def site_kelurahan_for(*, user, point: Point, sector_ids=()) -> Region:
-    """The kelurahan holding the point, when the user may keep sites there.
-
-    The error names the field ("Lokasi") and says what to do.
-    """
-    if not isinstance(point, Point) or not (-180 <= point.x <= 180 and -90 <= point.y <= 90):
-        raise ValidationError(
-            {"location": _("Lokasi: titik tidak sah. Klik peta atau isi lintang dan bujur.")}
-        )
-    kelurahan = kelurahan_at(point)
-    if kelurahan is None:
-        raise ValidationError(
-            {
-                "location": _(
-                    "Lokasi: titik berada di luar DKI Jakarta. "
-                    "Pilih titik di dalam kelurahan tempat situs berada."
-                )
-            }
-        )
-    if not scoping.may_change(user, region_code=kelurahan.code, sector_ids=sector_ids):
-        raise ValidationError(
-            {
-                "location": _(
-                    "Lokasi: titik berada di luar wilayah tugas Anda (Kelurahan %(name)s). "
-                    "Pilih titik di dalam wilayah tugas Anda: %(territory)s."
-                )
-                % {"name": kelurahan.name, "territory": _territory_label(user) or "-"}
-            }
-        )
-    return kelurahan
-
-
-def check_duplicates(data: dict, point: Point, exclude_pk=None) -> None:
-    if data.get("confirm_duplicate"):
-        return
-    candidates = selectors.site_likely_duplicates(
-        name=data["name"],
-        type_ids=[t.pk for t in data["types"]],
-        point=point,
-        exclude_pk=exclude_pk,
-    )
-    if candidates:
-        raise LikelyDuplicate(candidates)
 
 
 # ---- sites ----
@@ -231,7 +80,7 @@ def site_create(*, user, data: dict) -> Site:
         )
         site.types.set(types)
         changes = {
-            name: ["", _display(name, types if name == "types" else getattr(site, name))]
+            name: ["", display(name, types if name == "types" else getattr(site, name))]
             for name in EDITABLE_FIELDS
         }
         changes["kelurahan"] = ["", kelurahan.name]
@@ -244,21 +93,19 @@ def site_update(*, user, site: Site, data: dict, version: int) -> Site:
     """Save the form's changes if nobody saved the site since `version`; else StaleEdit.
 
     On a verified site the reviewed fields (name, types, location) do not change the live
-    record: they go into its pending change for the suku dinas (review.py), returned as
+    record: they go into its pending change for the suku dinas (review/pending.py), returned as
     `site.pending_change` (None when there is none). The other fields are saved at once.
     """
     if not selectors.site_may_change(user, site):
         raise PermissionDenied(_("Anda tidak berhak mengubah situs ini."))
     site.pending_change = None
     if site.review_state == ReviewState.VERIFIED:
-        from . import review  # review builds on this module
-
-        proposed = {n: data[n] for n in review.REVIEWED_FIELDS if n in data}
-        direct = {n: v for n, v in data.items() if n not in review.REVIEWED_FIELDS}
+        proposed = {n: data[n] for n in REVIEWED_FIELDS if n in data}
+        direct = {n: v for n, v in data.items() if n not in REVIEWED_FIELDS}
         with transaction.atomic():
             pending = None
             if proposed:
-                pending = review.pending_change_propose(
+                pending = pending_change_propose(
                     user=user,
                     site=site,
                     version=version,
@@ -274,9 +121,9 @@ def site_update(*, user, site: Site, data: dict, version: int) -> Site:
 def _site_update_live(*, user, site: Site, data: dict, version: int) -> Site:
     site.pending_change = None
     changed = {
-        name: (_current(site, name), data[name])
+        name: (current_value(site, name), data[name])
         for name in EDITABLE_FIELDS
-        if name in data and not _same(name, _current(site, name), data[name])
+        if name in data and not same_value(name, current_value(site, name), data[name])
     }
     if not changed:
         return site
@@ -306,13 +153,13 @@ def _site_update_live(*, user, site: Site, data: dict, version: int) -> Site:
         if not updated:
             raise StaleEdit(
                 **stale_edit_args(
-                    site.pk, {n: _display(n, data[n]) for n in EDITABLE_FIELDS if n in data}
+                    site.pk, {n: display(n, data[n]) for n in EDITABLE_FIELDS if n in data}
                 )
             )
         if "types" in changed:
             site.types.set(types)
         changes = {
-            name: [_display(name, old), _display(name, new)] for name, (old, new) in changed.items()
+            name: [display(name, old), display(name, new)] for name, (old, new) in changed.items()
         }
         _record(site, user, "updated", changes, reason=data.get("reason", ""))
         site.refresh_from_db()
@@ -343,11 +190,11 @@ def site_close(*, user, site: Site, reason: str, version: int) -> Site:
             current = (
                 Site.objects.select_related("kelurahan").prefetch_related("types").get(pk=site.pk)
             )
-            theirs = {n: _display(n, _current(current, n)) for n in EDITABLE_FIELDS}
+            theirs = {n: display(n, current_value(current, n)) for n in EDITABLE_FIELDS}
             raise StaleEdit(
                 site=current,
                 theirs=theirs,
-                yours={**theirs, "operating_status": _display("operating_status", "closed")},
+                yours={**theirs, "operating_status": display("operating_status", "closed")},
             )
         old = site.operating_status
         _record(
@@ -356,8 +203,8 @@ def site_close(*, user, site: Site, reason: str, version: int) -> Site:
             "closed",
             {
                 "operating_status": [
-                    _display("operating_status", old),
-                    _display("operating_status", "closed"),
+                    display("operating_status", old),
+                    display("operating_status", "closed"),
                 ]
             },
             reason=reason,
@@ -435,10 +282,8 @@ def site_document_add(
         )
     document_validate(file)
     if site.review_state == ReviewState.VERIFIED:
-        from . import review  # review builds on this module
-
         # A verified site's documents are reviewed: this one waits in its pending change.
-        return review.pending_change_document_add(
+        return pending_change_document_add(
             user=user, site=site, kind=kind, title=title, file=file, checklist_item=checklist_item
         )
     with transaction.atomic():

@@ -7,7 +7,7 @@ so a redelivered or repeated run sends nothing twice. The schedule is services/s
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from . import review
+from .review import reminders as review
 
 _RETRY = {
     "acks_late": True,

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views, views_review
+from . import views
+from .review import views as review_views
 
 app_name = "services"
 
@@ -18,30 +19,30 @@ urlpatterns = [
     # Uploaded files are only served through these scoped views (MEDIA_ROOT is not public).
     path("dokumen/<int:pk>/", views.document_download, name="document_download"),
     path("tautan/<int:pk>/bukti/", views.link_evidence, name="link_evidence"),
-    # Review workflow (services/review.py)
-    path("<int:pk>/daftar-periksa/", views_review.checklist_edit, name="checklist_edit"),
-    path("<int:pk>/ajukan/", views_review.site_submit, name="site_submit"),
+    # Review workflow (sites/review/)
+    path("<int:pk>/daftar-periksa/", review_views.checklist_edit, name="checklist_edit"),
+    path("<int:pk>/ajukan/", review_views.site_submit, name="site_submit"),
     path(
         "<int:pk>/minta-verifikasi-ulang/",
-        views_review.site_reverify_request,
+        review_views.site_reverify_request,
         name="site_reverify_request",
     ),
-    path("<int:pk>/tinjau/", views_review.site_review, name="site_review"),
-    path("<int:pk>/verifikasi/", views_review.site_verify, name="site_verify"),
-    path("<int:pk>/kembalikan/", views_review.site_return, name="site_return"),
-    path("<int:pk>/verifikasi-ulang/", views_review.site_reverify, name="site_reverify"),
-    path("tinjauan/", views_review.review_queue, name="review_queue"),
-    path("tinjauan/verifikasi-massal/", views_review.review_bulk_verify, name="review_bulk_verify"),
-    path("tinjauan/kedaluwarsa/", views_review.review_stale, name="review_stale"),
-    path("perubahan/<int:pk>/", views_review.pending_change_detail, name="pending_change"),
+    path("<int:pk>/tinjau/", review_views.site_review, name="site_review"),
+    path("<int:pk>/verifikasi/", review_views.site_verify, name="site_verify"),
+    path("<int:pk>/kembalikan/", review_views.site_return, name="site_return"),
+    path("<int:pk>/verifikasi-ulang/", review_views.site_reverify, name="site_reverify"),
+    path("tinjauan/", review_views.review_queue, name="review_queue"),
+    path("tinjauan/verifikasi-massal/", review_views.review_bulk_verify, name="review_bulk_verify"),
+    path("tinjauan/kedaluwarsa/", review_views.review_stale, name="review_stale"),
+    path("perubahan/<int:pk>/", review_views.pending_change_detail, name="pending_change"),
     path(
         "perubahan/<int:pk>/setujui/",
-        views_review.pending_change_approve,
+        review_views.pending_change_approve,
         name="pending_change_approve",
     ),
     path(
         "perubahan/<int:pk>/kembalikan/",
-        views_review.pending_change_return,
+        review_views.pending_change_return,
         name="pending_change_return",
     ),
 ]

@@ -15,10 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import scoping
 
-from . import review, selectors, services, views_review
+from . import editing, selectors, services
 from .filters import SiteFilter
 from .forms import LinkEndForm, LinkForm, SiteCloseForm, SiteDocumentForm, SiteForm
 from .models import Site
+from .review import selectors as review_selectors
+from .review import transitions
+from .review import views as review_views
 
 PAGE_SIZE = 50
 
@@ -96,7 +99,7 @@ def site_detail(request, pk):
     except Site.DoesNotExist as exc:
         raise Http404 from exc
     may_change = selectors.site_may_change(request.user, site)
-    review_context = views_review.site_review_context(request, site, may_change)
+    review_context = review_views.site_review_context(request, site, may_change)
     link_rows = selectors.site_link_rows(request.user, site)
     link_points = [
         {
@@ -130,7 +133,7 @@ def _history_rows(site, review_events=()):
     rows = []
     for change in site.changes.all():
         fields = [
-            (services.FIELD_LABELS.get(name, name), *(pair + ["", ""])[:2])
+            (editing.FIELD_LABELS.get(name, name), *(pair + ["", ""])[:2])
             for name, pair in (change.changes or {}).items()
         ]
         rows.append(
@@ -143,7 +146,7 @@ def _history_rows(site, review_events=()):
         )
     for event in review_events:
         fields = [
-            (services.FIELD_LABELS.get(name, name), *(list(pair) + ["", ""])[:2])
+            (editing.FIELD_LABELS.get(name, name), *(list(pair) + ["", ""])[:2])
             for name, pair in (event.changes or {}).items()
         ]
         rows.append(
@@ -183,7 +186,7 @@ def site_create(request):
             site = services.site_create(user=request.user, data=form.service_data())
         except ValidationError as exc:
             _show_validation_error(form, exc)
-        except services.LikelyDuplicate as exc:
+        except editing.LikelyDuplicate as exc:
             duplicates = exc.candidates
         else:
             messages.success(request, _("Situs %(name)s disimpan.") % {"name": site.name})
@@ -204,8 +207,12 @@ def site_create(request):
 def site_edit(request, pk):
     site = _changeable_site(request, pk)
     data = request.POST.copy() if request.method == "POST" else None
-    pending = review.pending_change_open(site) if site.review_state == "verified" else None
-    form = SiteForm(data, site=site, proposed=review.proposed_values(pending) if pending else None)
+    pending = (
+        review_selectors.pending_change_open(site) if site.review_state == "verified" else None
+    )
+    form = SiteForm(
+        data, site=site, proposed=review_selectors.proposed_values(pending) if pending else None
+    )
     duplicates = stale = conflict = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -217,15 +224,15 @@ def site_edit(request, pk):
             )
         except ValidationError as exc:
             _show_validation_error(form, exc)
-        except services.LikelyDuplicate as exc:
+        except editing.LikelyDuplicate as exc:
             duplicates = exc.candidates
-        except services.StaleEdit as exc:
+        except editing.StaleEdit as exc:
             stale = exc
             # The form keeps the user's values; saving again now knowingly replaces theirs.
             data["version"] = str(exc.version)
             form = SiteForm(data, site=exc.site)
             form.is_valid()
-        except review.ReviewConflict as exc:
+        except transitions.ReviewConflict as exc:
             conflict = str(exc)
         else:
             if site.pending_change is not None:
@@ -277,7 +284,7 @@ def site_close(request, pk):
             for errors in getattr(exc, "message_dict", {"": exc.messages}).values():
                 for error in errors:
                     messages.error(request, error)
-        except services.StaleEdit:
+        except editing.StaleEdit:
             messages.error(request, STALE_CLOSE)
         else:
             messages.success(request, _("Situs %(name)s ditutup.") % {"name": site.name})

@@ -36,10 +36,13 @@ GET_PAGES = {
     "home": _r("home"),
     "healthz": _r("healthz"),
     "ping": _r("ping"),
-    "kaltara:dashboard_area": lambda w: [
-        reverse("kaltara:dashboard_area", args=[c]) for c in w.area_codes
-    ]
-    + [reverse("kaltara:dashboard_area", args=[w.kawasan.region_id]) + f"?kawasan={w.kawasan.pk}"],
+    "kaltara:dashboard_area": lambda w: (
+        [reverse("kaltara:dashboard_area", args=[c]) for c in w.area_codes]
+        + [
+            reverse("kaltara:dashboard_area", args=[w.kawasan.region_id])
+            + f"?kawasan={w.kawasan.pk}"
+        ]
+    ),
     "kaltara:dashboard_sector": _r("kaltara:dashboard_sector"),
     "kaltara:province": _r("kaltara:province"),
     "kaltara:rankings": lambda w: [

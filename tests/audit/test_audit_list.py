@@ -13,8 +13,9 @@ from accounts.models import Role, User
 from audit.models import Download
 from kawasan import membership
 from kawasan.models import Kawasan, KawasanChange
-from sites import review, services
+from sites import services
 from sites.models import ReviewEvent, SiteChange
+from sites.review import pending, transitions
 from tests.conftest import make_user
 from tests.sites.reviewkit import submitted_site
 from tests.sites.sitefactory import KAMPUNG_MELAYU, MENTENG, RAWA_BUNGA, make_site, point_in
@@ -57,7 +58,7 @@ def test_it_shows_a_site_edit_with_who_when_and_what(client, lurah, provinsi):
 
 def test_it_shows_review_steps_with_the_state_change_and_the_reason(client, sudinkes, provinsi):
     site = submitted_site()
-    review.site_return(
+    transitions.site_return(
         user=sudinkes, site=site, version=site.version, reason="Foto ruang konseling kurang"
     )
     rows = _rows(_page(client, provinsi, jenis="review"))
@@ -76,7 +77,7 @@ def test_it_shows_pending_changes_and_link_changes(client, lurah, sudinkes, prov
         user=lurah, site=site, data={"name": "Puskesmas Rawa Bunga Baru"}, version=site.version
     )
     change = updated.pending_change
-    review.pending_change_return(
+    pending.pending_change_return(
         user=sudinkes, change=change, version=change.version, reason="Nama resmi belum sesuai SK"
     )
     link = services.link_create(user=lurah, site_a=site, site_b=other, kind="referral")
@@ -267,7 +268,7 @@ def test_it_pages_a_long_trail_with_bounded_queries(
         ]
     )
     site = submitted_site("Puskesmas X")
-    review.site_verify(user=sudinkes, site=site, version=site.version, confirmed_item_ids=[])
+    transitions.site_verify(user=sudinkes, site=site, version=site.version, confirmed_item_ids=[])
     kawasan = Kawasan.objects.create(name="Kawasan A", region_id=RAWA_BUNGA)
     KawasanChange.objects.bulk_create(
         [KawasanChange(kawasan=kawasan, user=lurah, action="member_added") for _ in range(10)]

@@ -2,13 +2,13 @@
 
 from django.utils import timezone
 
-from sites import review
 from sites.models import ChecklistAnswer, ChecklistItem, ReviewState, ServiceType, Site
+from sites.review import selectors
 from tests.sites.sitefactory import RAWA_BUNGA, make_site
 
 
 def items_of(site: Site) -> list[ChecklistItem]:
-    return review.checklist_items(site)
+    return selectors.checklist_items(site)
 
 
 def ensure_items(code: str, n: int = 2) -> list[ChecklistItem]:

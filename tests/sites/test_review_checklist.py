@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from sites import review
+from sites import editing
 from sites.models import ChecklistAnswer, ReviewState, SiteChange
+from sites.review import checklists
 from tests.sites.reviewkit import ensure_items, items_of, submitted_site
 from tests.sites.sitefactory import make_site
 
@@ -81,7 +82,7 @@ def test_it_drops_the_confirmation_of_an_answer_that_changes(lurah):
     site = make_site()
     item = items_of(site)[0]
     ChecklistAnswer.objects.create(site=site, item=item, answer=True, confirmed=True)
-    review.checklist_save(user=lurah, site=site, answers={item.pk: (False, "")}, version=1)
+    checklists.checklist_save(user=lurah, site=site, answers={item.pk: (False, "")}, version=1)
     answer = ChecklistAnswer.objects.get(site=site, item=item)
     assert (answer.answer, answer.confirmed) == (False, False)
 
@@ -90,15 +91,17 @@ def test_it_refuses_items_of_other_types(lurah):
     site = make_site()
     foreign = ensure_items("rptra")[0]
     with pytest.raises(ValidationError):
-        review.checklist_save(user=lurah, site=site, answers={foreign.pk: (True, "")}, version=1)
+        checklists.checklist_save(
+            user=lurah, site=site, answers={foreign.pk: (True, "")}, version=1
+        )
 
 
 def test_it_refuses_a_checklist_saved_over_a_newer_version(lurah):
     site = make_site()
     item = items_of(site)[0]
-    review.checklist_save(user=lurah, site=site, answers={item.pk: (True, "")}, version=1)
-    with pytest.raises(review.services.StaleEdit):
-        review.checklist_save(user=lurah, site=site, answers={item.pk: (False, "")}, version=1)
+    checklists.checklist_save(user=lurah, site=site, answers={item.pk: (True, "")}, version=1)
+    with pytest.raises(editing.StaleEdit):
+        checklists.checklist_save(user=lurah, site=site, answers={item.pk: (False, "")}, version=1)
 
 
 def test_the_reviewer_confirms_item_by_item(client, sudinkes):

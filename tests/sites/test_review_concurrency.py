@@ -12,8 +12,9 @@ from django.db import connection, connections
 from django.urls import reverse
 
 from accounts.models import Role
-from sites import review, services
+from sites import services
 from sites.models import ReviewEvent, ReviewState, Site
+from sites.review import pending, transitions
 from tests.conftest import make_user
 from tests.sites.reviewkit import submitted_site, verified_site
 
@@ -31,11 +32,11 @@ def sudinkes2(db):
 def test_it_lets_one_of_two_verifying_reviewers_win(sudinkes, sudinkes2):
     site = submitted_site()
     seen_by_both = site.version
-    review.site_verify(user=sudinkes, site=site, version=seen_by_both)
+    transitions.site_verify(user=sudinkes, site=site, version=seen_by_both)
     stale = Site.objects.get(pk=site.pk)
     stale.review_state = ReviewState.SUBMITTED  # the second reviewer's page, loaded earlier
-    with pytest.raises(review.ReviewConflict) as exc:
-        review.site_verify(user=sudinkes2, site=stale, version=seen_by_both)
+    with pytest.raises(transitions.ReviewConflict) as exc:
+        transitions.site_verify(user=sudinkes2, site=stale, version=seen_by_both)
     assert "Terverifikasi" in str(exc.value) and "sudinkes" in str(exc.value)
     assert ReviewEvent.objects.filter(site=site).count() == 1
 
@@ -63,8 +64,8 @@ def test_it_refuses_a_verification_of_a_site_edited_since_the_page_was_loaded(lu
     site = submitted_site()
     loaded = site.version
     services.site_update(user=lurah, site=site, data={"address": "Jl. Baru"}, version=loaded)
-    with pytest.raises(review.ReviewConflict) as exc:
-        review.site_verify(user=sudinkes, site=site, version=loaded)
+    with pytest.raises(transitions.ReviewConflict) as exc:
+        transitions.site_verify(user=sudinkes, site=site, version=loaded)
     assert "diubah orang lain" in str(exc.value)
     site.refresh_from_db()
     assert site.review_state == ReviewState.SUBMITTED
@@ -75,11 +76,11 @@ def test_it_lets_one_of_two_decisions_on_a_pending_change_win(lurah, sudinkes, s
     change = services.site_update(
         user=lurah, site=site, data={"name": "Puskesmas RB Baru"}, version=site.version
     ).pending_change
-    review.pending_change_approve(
+    pending.pending_change_approve(
         user=sudinkes, change=change, version=change.version, site_version=site.version
     )
-    with pytest.raises(review.ReviewConflict) as exc:
-        review.pending_change_return(
+    with pytest.raises(transitions.ReviewConflict) as exc:
+        pending.pending_change_return(
             user=sudinkes2, change=change, version=change.version, reason="Nama salah"
         )
     assert "disetujui" in str(exc.value)
@@ -94,8 +95,8 @@ def test_it_refuses_an_approval_when_the_proposer_changed_the_proposal_meanwhile
     ).pending_change
     seen = change.version
     services.site_update(user=lurah, site=site, data={"name": "Nama B"}, version=site.version)
-    with pytest.raises(review.ReviewConflict):
-        review.pending_change_approve(
+    with pytest.raises(transitions.ReviewConflict):
+        pending.pending_change_approve(
             user=sudinkes, change=change, version=seen, site_version=site.version
         )
     site.refresh_from_db()
@@ -142,11 +143,11 @@ def test_it_lets_one_of_two_concurrent_reviewers_win_on_postgis():
             barrier.wait(timeout=10)  # both loaded the same version; now both act
             try:
                 if action == "verify":
-                    review.site_verify(user=user, site=site, version=site.version)
+                    transitions.site_verify(user=user, site=site, version=site.version)
                 else:
-                    review.site_return(user=user, site=site, version=site.version, reason="x")
+                    transitions.site_return(user=user, site=site, version=site.version, reason="x")
                 outcomes[action] = "won"
-            except review.ReviewConflict:
+            except transitions.ReviewConflict:
                 outcomes[action] = "lost"
             finally:
                 connections.close_all()

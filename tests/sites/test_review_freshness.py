@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import Notification
-from sites import review, tasks
+from sites import tasks
+from sites.review import reminders
 from sites.schedule import SERVICES_BEAT_SCHEDULE
 from tests.conftest import make_user
 from tests.sites.reviewkit import submitted_site, verified_site
@@ -57,24 +58,24 @@ def test_it_reminds_the_lurah_and_the_sector_officers_once_a_week(
     verified_site("Puskesmas Lama", verified_at=_ago(400))
     verified_site("Posyandu Lama", types=("posyandu",), verified_at=_ago(370))
     verified_site("Puskesmas Segar", verified_at=_ago(3))
-    assert review.stale_reminders_send() == 2
+    assert reminders.stale_reminders_send() == 2
     notes = {n.recipient.username: n for n in Notification.objects.filter(kind="site_stale")}
     assert set(notes) == {"lurah", "sudinkes"}
     assert notes["lurah"].title.startswith("2 situs") and notes["sudinkes"].title.startswith("2")
     assert notes["lurah"].url == reverse("services:review_stale")
     # Run again (a redelivery, the next day): nobody is reminded twice in a week.
-    assert review.stale_reminders_send() == 0
-    assert review.stale_reminders_send(now=timezone.now() + timedelta(days=7)) == 2
+    assert reminders.stale_reminders_send() == 0
+    assert reminders.stale_reminders_send(now=timezone.now() + timedelta(days=7)) == 2
 
 
 def test_it_reminds_officers_of_overdue_reviews_daily(lurah, sudinkes, sudindik, settings):
     settings.KALTARA_REVIEW_OVERDUE_DAYS = 7
     submitted_site("Puskesmas Tua", submitted_at=_ago(10))
     submitted_site("Puskesmas Baru", submitted_at=_ago(1))
-    assert review.overdue_reminders_send() == 1
+    assert reminders.overdue_reminders_send() == 1
     note = Notification.objects.get(kind="review_overdue")
     assert note.recipient == sudinkes and note.title.startswith("1 tinjauan")
-    assert review.overdue_reminders_send() == 0
+    assert reminders.overdue_reminders_send() == 0
 
 
 def test_the_periodic_task_runs_both_reminders(lurah, sudinkes):
@@ -95,5 +96,5 @@ def test_it_skips_inactive_users(lurah):
     lurah.save()
     make_user("lurah_new", "lurah", "31.75.03.1004")
     verified_site(verified_at=_ago(400))
-    review.stale_reminders_send()
+    reminders.stale_reminders_send()
     assert set(Notification.objects.values_list("recipient__username", flat=True)) == {"lurah_new"}

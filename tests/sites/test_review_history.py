@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from sites import review, services
+from sites import services
 from sites.models import ReviewEvent, SiteChange
+from sites.review import transitions
 from tests.sites.reviewkit import answer_all
 from tests.sites.sitefactory import make_site
 
@@ -18,14 +19,16 @@ def test_it_interleaves_edits_and_review_steps_newest_first(client, lurah, sudin
     site = make_site()
     answer_all(site)
     services.site_update(user=lurah, site=site, data={"address": "Jl. Satu"}, version=1)
-    review.site_submit(user=lurah, site=site, version=site.version)
+    transitions.site_submit(user=lurah, site=site, version=site.version)
     site.refresh_from_db()
-    review.site_return(user=sudinkes, site=site, version=site.version, reason="Foto kurang jelas")
+    transitions.site_return(
+        user=sudinkes, site=site, version=site.version, reason="Foto kurang jelas"
+    )
     site.refresh_from_db()
     services.site_update(user=lurah, site=site, data={"contact": "0812"}, version=site.version)
-    review.site_submit(user=lurah, site=site, version=site.version)
+    transitions.site_submit(user=lurah, site=site, version=site.version)
     site.refresh_from_db()
-    review.site_verify(user=sudinkes, site=site, version=site.version)
+    transitions.site_verify(user=sudinkes, site=site, version=site.version)
     client.force_login(lurah)
     response = client.get(reverse("services:site_detail", args=[site.pk]))
     actions = [str(row["action"]) for row in response.context["changes"]]
@@ -46,9 +49,9 @@ def test_it_interleaves_edits_and_review_steps_newest_first(client, lurah, sudin
 def test_it_shows_the_return_reason_and_the_submit_button_to_the_lurah(client, lurah, sudinkes):
     site = make_site()
     answer_all(site)
-    review.site_submit(user=lurah, site=site, version=1)
+    transitions.site_submit(user=lurah, site=site, version=1)
     site.refresh_from_db()
-    review.site_return(user=sudinkes, site=site, version=site.version, reason="Lengkapi SK")
+    transitions.site_return(user=sudinkes, site=site, version=site.version, reason="Lengkapi SK")
     client.force_login(lurah)
     response = client.get(reverse("services:site_detail", args=[site.pk]))
     assert response.context["return_reason"].reason == "Lengkapi SK"

@@ -5,7 +5,8 @@ from django.core import mail
 from django.urls import reverse
 
 from notifications.models import Notification
-from sites import review, services
+from sites import services
+from sites.review import pending, transitions
 from tests.conftest import make_user
 from tests.sites.reviewkit import submitted_site, verified_site
 from tests.sites.sitefactory import RAWA_BUNGA
@@ -33,7 +34,9 @@ def test_it_notifies_the_submitter_and_the_lurah_of_a_return_with_the_reason(
 ):
     site = _submitted_by(camat)
     with django_capture_on_commit_callbacks(execute=True):
-        review.site_return(user=sudinkes, site=site, version=site.version, reason="SK belum ada")
+        transitions.site_return(
+            user=sudinkes, site=site, version=site.version, reason="SK belum ada"
+        )
     notes = Notification.objects.filter(kind="site_returned")
     assert {n.recipient for n in notes} == {camat, lurah_mail}
     note = notes.get(recipient=lurah_mail)
@@ -48,14 +51,14 @@ def test_it_notifies_the_submitter_and_the_lurah_of_a_return_with_the_reason(
 
 def test_it_sends_no_email_when_the_action_rolls_back(lurah_mail, sudinkes, mailoutbox):
     site = submitted_site()
-    with pytest.raises(review.ReviewConflict):
-        review.site_return(user=sudinkes, site=site, version=site.version + 5, reason="x")
+    with pytest.raises(transitions.ReviewConflict):
+        transitions.site_return(user=sudinkes, site=site, version=site.version + 5, reason="x")
     assert not Notification.objects.exists() and mailoutbox == []
 
 
 def test_it_notifies_the_lurah_of_a_verification(lurah, sudinkes):
     site = submitted_site()
-    review.site_verify(user=sudinkes, site=site, version=site.version)
+    transitions.site_verify(user=sudinkes, site=site, version=site.version)
     note = Notification.objects.get(recipient=lurah)
     assert note.kind == "site_verified" and site.name in note.title
 
@@ -65,7 +68,7 @@ def test_it_notifies_the_proposer_of_a_returned_and_an_approved_change(lurah, su
     change = services.site_update(
         user=lurah, site=site, data={"name": "Nama Baru"}, version=site.version
     ).pending_change
-    review.pending_change_return(
+    pending.pending_change_return(
         user=sudinkes, change=change, version=change.version, reason="Nama kurang lengkap"
     )
     returned = Notification.objects.get(kind="change_returned")
@@ -75,7 +78,7 @@ def test_it_notifies_the_proposer_of_a_returned_and_an_approved_change(lurah, su
     change = services.site_update(
         user=lurah, site=site, data={"name": "Nama Baru Lengkap"}, version=site.version
     ).pending_change
-    review.pending_change_approve(
+    pending.pending_change_approve(
         user=sudinkes, change=change, version=change.version, site_version=site.version
     )
     assert Notification.objects.filter(kind="change_approved", recipient=lurah).count() == 1
@@ -85,7 +88,7 @@ def test_the_lurah_sees_the_unread_count_in_the_header(client, lurah, sudinkes):
     client.force_login(lurah)
     assert client.get(reverse("services:site_list")).context["unread_notifications"]() == 0
     site = submitted_site()
-    review.site_return(user=sudinkes, site=site, version=site.version, reason="Foto")
+    transitions.site_return(user=sudinkes, site=site, version=site.version, reason="Foto")
     response = client.get(reverse("services:site_list"))
     html = response.content.decode()
     assert reverse("notifications:inbox") in html and '<span class="badge"' in html
@@ -94,6 +97,6 @@ def test_the_lurah_sees_the_unread_count_in_the_header(client, lurah, sudinkes):
 def test_it_does_not_notify_a_lurah_of_another_kelurahan(lurah_other, sudinkes):
     site = submitted_site()
     make_user("lurah2", "lurah", RAWA_BUNGA)
-    review.site_return(user=sudinkes, site=site, version=site.version, reason="x")
+    transitions.site_return(user=sudinkes, site=site, version=site.version, reason="x")
     assert not Notification.objects.filter(recipient=lurah_other).exists()
     assert Notification.objects.filter(recipient__username="lurah2").exists()

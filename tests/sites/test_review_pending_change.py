@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from sites import review, services, signals
+from sites import editing, services, signals
 from sites.models import ChecklistAnswer, PendingChange, ReviewState, SiteDocument
+from sites.review import checklists, pending, transitions
 from tests.sites.reviewkit import items_of, verified_site
 from tests.sites.sitefactory import KAMPUNG_MELAYU, make_site, point_in, service_type
 
@@ -79,7 +80,7 @@ def test_it_applies_an_approved_change_at_once_and_keeps_the_site_verified(
     posyandu = service_type("posyandu")
     change = _propose(lurah, site, name="Puskesmas RB", types=[site.types.get(), posyandu])
     change = change.pending_change
-    review.pending_change_approve(
+    pending.pending_change_approve(
         user=sudinkes, change=change, version=change.version, site_version=site.version
     )
     site.refresh_from_db()
@@ -101,8 +102,8 @@ def test_it_applies_nothing_when_one_part_fails(lurah, sudinkes):
     seen = site.version
     # The address is saved directly: the site moved on since the reviewer's page.
     _propose(lurah, site, address="Jl. Lain")
-    with pytest.raises(review.ReviewConflict):
-        review.pending_change_approve(
+    with pytest.raises(transitions.ReviewConflict):
+        pending.pending_change_approve(
             user=sudinkes, change=change, version=change.version, site_version=seen
         )
     change.refresh_from_db()
@@ -114,10 +115,10 @@ def test_it_returns_a_change_with_a_reason_and_the_proposer_fixes_it_in_place(lu
     site = verified_site()
     change = _propose(lurah, site, name="Puskesmas RB").pending_change
     with pytest.raises(ValidationError):
-        review.pending_change_return(
+        pending.pending_change_return(
             user=sudinkes, change=change, version=change.version, reason=""
         )
-    review.pending_change_return(
+    pending.pending_change_return(
         user=sudinkes, change=change, version=change.version, reason="Pakai nama resmi"
     )
     change.refresh_from_db()
@@ -145,7 +146,7 @@ def test_it_moves_a_site_to_another_kelurahan_only_on_approval(camat, sudinkes):
     assert change.data["kelurahan"] == KAMPUNG_MELAYU
     site.refresh_from_db()
     assert site.kelurahan_id != KAMPUNG_MELAYU
-    review.pending_change_approve(
+    pending.pending_change_approve(
         user=sudinkes, change=change, version=change.version, site_version=site.version
     )
     site.refresh_from_db()
@@ -163,7 +164,7 @@ def test_it_refuses_a_proposed_point_outside_the_lurahs_territory(lurah):
 def test_it_warns_of_a_likely_duplicate_in_a_proposal(lurah):
     site = verified_site()
     make_site("Puskesmas Kelurahan Rawa Bunga", location=point_in(site.kelurahan_id, 30))
-    with pytest.raises(services.LikelyDuplicate):
+    with pytest.raises(editing.LikelyDuplicate):
         _propose(
             lurah,
             site,
@@ -191,7 +192,7 @@ def test_it_holds_a_document_for_a_verified_site_until_approval(client, lurah, s
     detail = client.get(site.get_absolute_url())
     assert detail.context["live_documents"] == []
     change = doc.pending_change
-    review.pending_change_approve(
+    pending.pending_change_approve(
         user=sudinkes, change=change, version=change.version, site_version=site.version
     )
     doc.refresh_from_db()
@@ -202,13 +203,13 @@ def test_it_holds_a_document_for_a_verified_site_until_approval(client, lurah, s
 def test_it_holds_checklist_edits_of_a_verified_site_until_approval(lurah, sudinkes):
     site = verified_site()
     item = items_of(site)[0]
-    change = review.checklist_save(
+    change = checklists.checklist_save(
         user=lurah, site=site, answers={item.pk: (False, "Ruang dipakai gudang")}, version=1
     )
     answer = ChecklistAnswer.objects.get(site=site, item=item)
     assert (answer.answer, answer.confirmed) == (True, True)
     assert change.data["checklist"] == {str(item.pk): [False, "Ruang dipakai gudang"]}
-    review.pending_change_approve(
+    pending.pending_change_approve(
         user=sudinkes, change=change, version=change.version, site_version=site.version
     )
     answer.refresh_from_db()
@@ -225,7 +226,7 @@ def test_it_lets_the_lurah_ask_for_a_reverification_of_unchanged_data(client, lu
     page = client.get(change.get_absolute_url())
     assert "meminta verifikasi ulang" in page.content.decode()
     before = site.verified_at
-    review.pending_change_approve(
+    pending.pending_change_approve(
         user=sudinkes, change=change, version=change.version, site_version=site.version
     )
     site.refresh_from_db()

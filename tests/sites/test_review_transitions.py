@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from sites import review, signals
+from sites import signals
 from sites.models import (
     ChecklistAnswer,
     PendingChange,
@@ -14,6 +14,7 @@ from sites.models import (
     ReviewState,
     Site,
 )
+from sites.review import transitions
 from tests.sites.reviewkit import answer_all, ensure_items, items_of, submitted_site
 from tests.sites.sitefactory import RAWA_BUNGA, make_site
 
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def test_it_submits_a_registered_site_with_its_checklist_filled(lurah):
     site = make_site(review_state=ReviewState.REGISTERED)
     answer_all(site)
-    event = review.site_submit(user=lurah, site=site, version=1)
+    event = transitions.site_submit(user=lurah, site=site, version=1)
     site.refresh_from_db()
     assert site.review_state == ReviewState.SUBMITTED
     assert site.submitted_at is not None and site.version == 2
@@ -40,7 +41,7 @@ def test_it_refuses_a_submission_with_unanswered_items_naming_how_many(lurah):
     first, *rest = items_of(site)
     ChecklistAnswer.objects.create(site=site, item=first, answer=True)
     with pytest.raises(ValidationError) as exc:
-        review.site_submit(user=lurah, site=site, version=1)
+        transitions.site_submit(user=lurah, site=site, version=1)
     assert f"{len(rest)} butir belum dijawab" in " ".join(exc.value.messages)
     site.refresh_from_db()
     assert site.review_state == ReviewState.DRAFT and not site.review_events.exists()
@@ -49,7 +50,7 @@ def test_it_refuses_a_submission_with_unanswered_items_naming_how_many(lurah):
 def test_it_verifies_a_submission_recording_who_and_when(sudinkes):
     site = submitted_site()
     before = timezone.now()
-    review.site_verify(user=sudinkes, site=site, version=site.version)
+    transitions.site_verify(user=sudinkes, site=site, version=site.version)
     site.refresh_from_db()
     assert site.review_state == ReviewState.VERIFIED and site.verified_at >= before
     event = site.review_events.get()
@@ -60,7 +61,7 @@ def test_it_verifies_a_submission_recording_who_and_when(sudinkes):
 def test_it_requires_a_reason_to_return(sudinkes):
     site = submitted_site()
     with pytest.raises(ValidationError) as exc:
-        review.site_return(user=sudinkes, site=site, version=site.version, reason="   ")
+        transitions.site_return(user=sudinkes, site=site, version=site.version, reason="   ")
     assert "reason" in exc.value.message_dict
     site.refresh_from_db()
     assert site.review_state == ReviewState.SUBMITTED
@@ -68,11 +69,13 @@ def test_it_requires_a_reason_to_return(sudinkes):
 
 def test_it_returns_with_a_reason_and_the_lurah_resubmits(sudinkes, lurah):
     site = submitted_site()
-    review.site_return(user=sudinkes, site=site, version=site.version, reason="Foto ruang laktasi")
+    transitions.site_return(
+        user=sudinkes, site=site, version=site.version, reason="Foto ruang laktasi"
+    )
     site.refresh_from_db()
     assert site.review_state == ReviewState.RETURNED
     assert site.review_events.get().reason == "Foto ruang laktasi"
-    review.site_submit(user=lurah, site=site, version=site.version)
+    transitions.site_submit(user=lurah, site=site, version=site.version)
     site.refresh_from_db()
     assert site.review_state == ReviewState.SUBMITTED
     assert list(site.review_events.order_by("at", "pk").values_list("action", flat=True)) == [
@@ -101,13 +104,15 @@ def test_it_refuses_transitions_the_workflow_does_not_have(sudinkes, state, acti
     )
     answer_all(site)
     call = {
-        "verify": lambda: review.site_verify(user=sudinkes, site=site, version=site.version),
-        "return": lambda: review.site_return(
+        "verify": lambda: transitions.site_verify(user=sudinkes, site=site, version=site.version),
+        "return": lambda: transitions.site_return(
             user=sudinkes, site=site, version=site.version, reason="x"
         ),
-        "reverify": lambda: review.site_reverify(user=sudinkes, site=site, version=site.version),
+        "reverify": lambda: transitions.site_reverify(
+            user=sudinkes, site=site, version=site.version
+        ),
     }[action]
-    with pytest.raises(review.ReviewConflict):
+    with pytest.raises(transitions.ReviewConflict):
         call()
     site.refresh_from_db()
     assert site.review_state == state and not site.review_events.exists()
@@ -115,14 +120,14 @@ def test_it_refuses_transitions_the_workflow_does_not_have(sudinkes, state, acti
 
 def test_it_refuses_to_submit_a_site_already_submitted_or_verified(lurah):
     site = submitted_site()
-    with pytest.raises(review.ReviewConflict):
-        review.site_submit(user=lurah, site=site, version=site.version)
+    with pytest.raises(transitions.ReviewConflict):
+        transitions.site_submit(user=lurah, site=site, version=site.version)
 
 
 def test_it_reverifies_a_verified_site_restarting_its_freshness(sudinkes):
     old = timezone.now() - timezone.timedelta(days=400)
     site = make_site(public=True, verified_at=old)
-    review.site_reverify(user=sudinkes, site=site, version=site.version)
+    transitions.site_reverify(user=sudinkes, site=site, version=site.version)
     site.refresh_from_db()
     assert site.review_state == ReviewState.VERIFIED and site.verified_at > old
 
@@ -131,9 +136,9 @@ def test_it_lets_only_the_sector_officer_of_the_kota_decide(lurah, camat, sudind
     site = submitted_site()
     for user in (lurah, camat, sudindik, sudinkes_pusat):
         with pytest.raises(PermissionDenied):
-            review.site_verify(user=user, site=site, version=site.version)
+            transitions.site_verify(user=user, site=site, version=site.version)
         with pytest.raises(PermissionDenied):
-            review.site_return(user=user, site=site, version=site.version, reason="x")
+            transitions.site_return(user=user, site=site, version=site.version, reason="x")
 
 
 def test_it_lets_only_a_lurah_or_camat_submit(sudinkes, provinsi, lurah_other):
@@ -141,7 +146,7 @@ def test_it_lets_only_a_lurah_or_camat_submit(sudinkes, provinsi, lurah_other):
     answer_all(site)
     for user in (sudinkes, provinsi, lurah_other):
         with pytest.raises(PermissionDenied):
-            review.site_submit(user=user, site=site, version=1)
+            transitions.site_submit(user=user, site=site, version=1)
 
 
 def test_it_tells_the_scoring_that_the_state_changed(sudinkes):
@@ -149,7 +154,7 @@ def test_it_tells_the_scoring_that_the_state_changed(sudinkes):
     received = []
     signals.site_changed.connect(lambda **kw: received.append(kw), weak=False, dispatch_uid="rt")
     try:
-        review.site_verify(user=sudinkes, site=site, version=site.version)
+        transitions.site_verify(user=sudinkes, site=site, version=site.version)
     finally:
         signals.site_changed.disconnect(dispatch_uid="rt")
     assert received[0]["site"].pk == site.pk
@@ -159,7 +164,7 @@ def test_it_tells_the_scoring_that_the_state_changed(sudinkes):
 def test_it_lets_any_sector_of_a_two_sector_site_verify_but_confirm_only_its_own_items(sudinkes):
     ensure_items("rptra")
     site = submitted_site("RPTRA Melati", types=("rptra", "posyandu"))
-    review.site_verify(user=sudinkes, site=site, version=site.version)
+    transitions.site_verify(user=sudinkes, site=site, version=site.version)
     rows = list(
         ChecklistAnswer.objects.filter(site=site).values_list(
             "item__service_type__code", "confirmed"

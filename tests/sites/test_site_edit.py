@@ -3,7 +3,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from sites import services, signals
+from sites import editing, services, signals
 from sites.models import Site, SiteChange
 from tests.sites.sitefactory import KAMPUNG_MELAYU, RAWA_BUNGA, make_site, point_in, service_type
 
@@ -88,7 +88,7 @@ def test_it_refuses_a_stale_form_showing_both_values_and_saves_nothing(client, l
 def test_it_checks_the_version_in_the_update_itself(lurah):
     site = make_site()
     Site.objects.filter(pk=site.pk).update(version=5)  # someone saved behind our back
-    with pytest.raises(services.StaleEdit) as exc:
+    with pytest.raises(editing.StaleEdit) as exc:
         services.site_update(user=lurah, site=site, data={"name": "Baru"}, version=1)
     assert exc.value.version == 5 and exc.value.theirs["name"] == "Puskesmas Rawa Bunga"
     assert Site.objects.get(pk=site.pk).name == "Puskesmas Rawa Bunga"

@@ -14,12 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import scoping
-from accounts.scoping import Right
-
-from . import review, selectors
-from .forms import ApproveForm, BulkVerifyForm, ChecklistForm, ReturnForm, VerifyForm, VersionForm
-from .models import (
+from .. import selectors as site_selectors
+from ..editing import StaleEdit
+from ..forms import ApproveForm, BulkVerifyForm, ChecklistForm, ReturnForm, VerifyForm, VersionForm
+from ..models import (
     PendingChange,
     PendingChangeState,
     ReviewAction,
@@ -28,13 +26,14 @@ from .models import (
     ServiceType,
     SiteDocument,
 )
+from . import checklists, freshness, pending, queue, selectors, transitions
 
 QUEUE_PAGE_SIZE = 100
 
 
 def _visible_site(request, pk):
     return get_object_or_404(
-        selectors.Site.objects.visible_to(request.user)
+        site_selectors.Site.objects.visible_to(request.user)
         .select_related("kelurahan")
         .defer("kelurahan__boundary")
         .prefetch_related(Prefetch("types", queryset=ServiceType.objects.select_related("sector"))),
@@ -44,7 +43,7 @@ def _visible_site(request, pk):
 
 def _reviewable_site(request, pk):
     site = _visible_site(request, pk)
-    if not review.site_may_review(request.user, site):
+    if not selectors.site_may_review(request.user, site):
         raise PermissionDenied(
             _("Hanya petugas suku dinas sektor situs ini di kotanya yang dapat meninjaunya.")
         )
@@ -53,7 +52,7 @@ def _reviewable_site(request, pk):
 
 def _changeable_site(request, pk):
     site = _visible_site(request, pk)
-    if not selectors.site_may_change(request.user, site):
+    if not site_selectors.site_may_change(request.user, site):
         raise PermissionDenied(_("Anda tidak berhak mengubah situs ini."))
     return site
 
@@ -80,17 +79,15 @@ def site_review_context(request, site, may_change: bool) -> dict:
         )
     pending = None
     # An open change is private work: shown to those who may see the site's drafts.
-    if site.review_state == ReviewState.VERIFIED and scoping.may_see_private(
-        user, region_code=site.kelurahan_id, sector_ids=selectors.site_sector_ids(site)
-    ):
-        pending = review.pending_change_open(site)
-    may_review = review.site_may_review(user, site)
+    if site.review_state == ReviewState.VERIFIED and selectors.site_may_see_pending(user, site):
+        pending = selectors.pending_change_open(site)
+    may_review = selectors.site_may_review(user, site)
     returned = next(
         (e for e in events if e.action == ReviewAction.RETURNED),
         None,
     )
     due = (
-        site.verified_at + timedelta(days=review.freshness_days())
+        site.verified_at + timedelta(days=freshness.freshness_days())
         if site.review_state == ReviewState.VERIFIED and site.verified_at
         else None
     )
@@ -100,7 +97,7 @@ def site_review_context(request, site, may_change: bool) -> dict:
         "pending": pending,
         "may_review": may_review,
         "may_submit": may_change
-        and site.review_state in review.TRANSITIONS[ReviewAction.SUBMITTED].sources,
+        and site.review_state in transitions.TRANSITIONS[ReviewAction.SUBMITTED].sources,
         "may_request_reverify": may_change
         and site.review_state == ReviewState.VERIFIED
         and pending is None,
@@ -120,18 +117,18 @@ def site_review_context(request, site, may_change: bool) -> dict:
 @require_http_methods(["GET", "POST"])
 def checklist_edit(request, pk):
     site = _changeable_site(request, pk)
-    items = review.checklist_items(site)
+    items = selectors.checklist_items(site)
     answers = {a.item_id: (a.answer, a.note) for a in site.checklist_answers.all()}
     pending = (
-        review.pending_change_open(site) if site.review_state == ReviewState.VERIFIED else None
+        selectors.pending_change_open(site) if site.review_state == ReviewState.VERIFIED else None
     )
-    answers.update(review.proposed_checklist(pending))
+    answers.update(selectors.proposed_checklist(pending))
     form = ChecklistForm(
         request.POST or None, items=items, answers=answers, initial={"version": site.version}
     )
     if request.method == "POST" and form.is_valid():
         try:
-            change = review.checklist_save(
+            change = checklists.checklist_save(
                 user=request.user,
                 site=site,
                 answers=form.answers(),
@@ -139,19 +136,19 @@ def checklist_edit(request, pk):
             )
             if request.POST.get("ajukan") and change is None:
                 site.refresh_from_db()
-                review.site_submit(user=request.user, site=site, version=site.version)
+                transitions.site_submit(user=request.user, site=site, version=site.version)
                 messages.success(
                     request,
                     _("Daftar periksa disimpan dan situs diajukan ke suku dinas."),
                 )
                 return redirect(site)
-        except review.services.StaleEdit:
+        except StaleEdit:
             messages.error(
                 request,
                 _("Situs ini diubah orang lain sejak halaman dibuka. Periksa lagi isiannya."),
             )
             return redirect("services:checklist_edit", pk=site.pk)
-        except (ValidationError, review.ReviewConflict) as exc:
+        except (ValidationError, transitions.ReviewConflict) as exc:
             _errors(request, exc)
             return redirect(site)
         if change is not None:
@@ -177,8 +174,8 @@ def site_submit(request, pk):
         messages.error(request, _("Formulir tidak lengkap. Muat ulang halaman."))
         return redirect(site)
     try:
-        review.site_submit(user=request.user, site=site, version=form.cleaned_data["version"])
-    except (ValidationError, review.ReviewConflict) as exc:
+        transitions.site_submit(user=request.user, site=site, version=form.cleaned_data["version"])
+    except (ValidationError, transitions.ReviewConflict) as exc:
         _errors(request, exc)
     else:
         messages.success(request, _("Situs %(name)s diajukan ke suku dinas.") % {"name": site.name})
@@ -194,12 +191,12 @@ def site_reverify_request(request, pk):
         messages.error(request, _("Formulir tidak lengkap. Muat ulang halaman."))
         return redirect(site)
     try:
-        change = review.pending_change_propose(
+        change = pending.pending_change_propose(
             user=request.user, site=site, version=form.cleaned_data["version"], reverify=True
         )
-    except review.services.StaleEdit:
+    except StaleEdit:
         messages.error(request, _("Situs ini diubah orang lain sejak halaman dibuka."))
-    except (ValidationError, review.ReviewConflict) as exc:
+    except (ValidationError, transitions.ReviewConflict) as exc:
         _errors(request, exc)
     else:
         messages.success(request, _("Permintaan verifikasi ulang dikirim ke suku dinas."))
@@ -212,9 +209,9 @@ def site_reverify_request(request, pk):
 
 @require_GET
 def review_queue(request):
-    if not review.user_may_review(request.user):
+    if not selectors.user_may_review(request.user):
         raise PermissionDenied(_("Antrean tinjauan hanya untuk petugas suku dinas."))
-    items = review.review_queue(request.user)
+    items = queue.review_queue(request.user)
     page = Paginator(items, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -223,7 +220,7 @@ def review_queue(request):
             "page": page,
             "total": len(items),
             "overdue": sum(1 for i in items if i.overdue),
-            "overdue_days": review.overdue_days(),
+            "overdue_days": queue.overdue_days(),
             "bulk_form": BulkVerifyForm(),
         },
     )
@@ -231,14 +228,14 @@ def review_queue(request):
 
 @require_POST
 def review_bulk_verify(request):
-    if not review.user_may_review(request.user):
+    if not selectors.user_may_review(request.user):
         raise PermissionDenied(_("Antrean tinjauan hanya untuk petugas suku dinas."))
     form = BulkVerifyForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("pilih", []):
             messages.error(request, error)
         return redirect("services:review_queue")
-    result = review.sites_verify_bulk(user=request.user, items=form.cleaned_data["pilih"])
+    result = queue.sites_verify_bulk(user=request.user, items=form.cleaned_data["pilih"])
     if result.verified:
         messages.success(
             request,
@@ -253,9 +250,9 @@ def review_bulk_verify(request):
 @require_GET
 def site_review(request, pk):
     site = _reviewable_site(request, pk)
-    items = review.checklist_items(site)
+    items = selectors.checklist_items(site)
     answers = {a.item_id: a for a in site.checklist_answers.all()}
-    own = review.review_sector_ids(request.user, site)
+    own = selectors.review_sector_ids(request.user, site)
     rows = []
     for item in items:
         answer = answers.get(item.pk)
@@ -283,7 +280,7 @@ def site_review(request, pk):
             "site": site,
             "rows": rows,
             "other_documents": docs_by_item.get(None, []),
-            "problems": review.submission_problems(site),
+            "problems": selectors.submission_problems(site),
             "is_submitted": site.review_state == ReviewState.SUBMITTED,
             "verify_form": VerifyForm(initial={"version": site.version}),
             "return_form": ReturnForm(initial={"version": site.version}),
@@ -297,19 +294,19 @@ def site_review(request, pk):
 @require_POST
 def site_verify(request, pk):
     site = _reviewable_site(request, pk)
-    item_ids = [i.pk for i in review.checklist_items(site)]
+    item_ids = [i.pk for i in selectors.checklist_items(site)]
     form = VerifyForm(request.POST, item_ids=item_ids)
     if not form.is_valid():
         messages.error(request, _("Formulir tidak lengkap. Muat ulang halaman."))
         return redirect("services:site_review", pk=site.pk)
     try:
-        review.site_verify(
+        transitions.site_verify(
             user=request.user,
             site=site,
             version=form.cleaned_data["version"],
             confirmed_item_ids=form.cleaned_data["confirmed"],
         )
-    except (ValidationError, review.ReviewConflict) as exc:
+    except (ValidationError, transitions.ReviewConflict) as exc:
         _errors(request, exc)
         return redirect(site)
     messages.success(request, _("Situs %(name)s diverifikasi.") % {"name": site.name})
@@ -326,13 +323,13 @@ def site_return(request, pk):
                 messages.error(request, error)
         return redirect("services:site_review", pk=site.pk)
     try:
-        review.site_return(
+        transitions.site_return(
             user=request.user,
             site=site,
             version=form.cleaned_data["version"],
             reason=form.cleaned_data["reason"],
         )
-    except (ValidationError, review.ReviewConflict) as exc:
+    except (ValidationError, transitions.ReviewConflict) as exc:
         _errors(request, exc)
         return redirect(site)
     messages.success(request, _("Situs %(name)s dikembalikan ke lurah.") % {"name": site.name})
@@ -347,8 +344,10 @@ def site_reverify(request, pk):
         messages.error(request, _("Formulir tidak lengkap. Muat ulang halaman."))
         return redirect(site)
     try:
-        review.site_reverify(user=request.user, site=site, version=form.cleaned_data["version"])
-    except (ValidationError, review.ReviewConflict) as exc:
+        transitions.site_reverify(
+            user=request.user, site=site, version=form.cleaned_data["version"]
+        )
+    except (ValidationError, transitions.ReviewConflict) as exc:
         _errors(request, exc)
     else:
         messages.success(request, _("Situs %(name)s diverifikasi ulang.") % {"name": site.name})
@@ -360,7 +359,7 @@ def site_reverify(request, pk):
 
 def _visible_change(request, pk) -> PendingChange:
     return get_object_or_404(
-        review.pending_changes_visible_to(request.user).select_related(
+        selectors.pending_changes_visible_to(request.user).select_related(
             "site", "site__kelurahan", "proposed_by", "reviewed_by"
         ),
         pk=pk,
@@ -369,7 +368,7 @@ def _visible_change(request, pk) -> PendingChange:
 
 def _reviewable_change(request, pk) -> PendingChange:
     change = _visible_change(request, pk)
-    if not review.site_may_review(request.user, change.site):
+    if not selectors.site_may_review(request.user, change.site):
         raise PermissionDenied(
             _("Hanya petugas suku dinas sektor situs ini di kotanya yang dapat meninjaunya.")
         )
@@ -380,10 +379,10 @@ def _reviewable_change(request, pk) -> PendingChange:
 def pending_change_detail(request, pk):
     change = _visible_change(request, pk)
     site = change.site
-    diff = review.pending_change_diff(change, site)
+    diff = pending.pending_change_diff(change, site)
     new_location = (change.data or {}).get("location")
     first_type = site.types.first()
-    may_review = review.site_may_review(request.user, site)
+    may_review = selectors.site_may_review(request.user, site)
     return render(
         request,
         "services/review_change.html",
@@ -405,7 +404,7 @@ def pending_change_detail(request, pk):
             else [],
             "documents": list(change.documents.all()),
             "may_review": may_review and change.state == PendingChangeState.PENDING,
-            "may_fix": change.is_open and selectors.site_may_change(request.user, site),
+            "may_fix": change.is_open and site_selectors.site_may_change(request.user, site),
             "approve_form": ApproveForm(
                 initial={"version": change.version, "site_version": site.version}
             ),
@@ -423,13 +422,13 @@ def pending_change_approve(request, pk):
         messages.error(request, _("Formulir tidak lengkap. Muat ulang halaman."))
         return redirect(change)
     try:
-        review.pending_change_approve(
+        pending.pending_change_approve(
             user=request.user,
             change=change,
             version=form.cleaned_data["version"],
             site_version=form.cleaned_data["site_version"],
         )
-    except (ValidationError, review.ReviewConflict) as exc:
+    except (ValidationError, transitions.ReviewConflict) as exc:
         _errors(request, exc)
         return redirect(change)
     messages.success(
@@ -449,13 +448,13 @@ def pending_change_return(request, pk):
                 messages.error(request, error)
         return redirect(change)
     try:
-        review.pending_change_return(
+        pending.pending_change_return(
             user=request.user,
             change=change,
             version=form.cleaned_data["version"],
             reason=form.cleaned_data["reason"],
         )
-    except (ValidationError, review.ReviewConflict) as exc:
+    except (ValidationError, transitions.ReviewConflict) as exc:
         _errors(request, exc)
         return redirect(change)
     messages.success(
@@ -469,16 +468,16 @@ def pending_change_return(request, pk):
 
 @require_GET
 def review_stale(request):
-    if not scoping.grants_with(request.user, Right.SEE_PRIVATE):
+    if not selectors.user_may_see_stale(request.user):
         raise PermissionDenied(_("Daftar ini untuk lurah, camat, suku dinas dan provinsi."))
-    groups = review.stale_by_kelurahan(request.user)
+    groups = freshness.stale_by_kelurahan(request.user)
     return render(
         request,
         "services/review_stale.html",
         {
             "groups": groups,
             "total": sum(len(g.sites) for g in groups),
-            "freshness_days": review.freshness_days(),
-            "may_review": review.user_may_review(request.user),
+            "freshness_days": freshness.freshness_days(),
+            "may_review": selectors.user_may_review(request.user),
         },
     )

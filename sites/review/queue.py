@@ -1,0 +1,162 @@
+"""The officer's review queue (submissions and pending changes, oldest first) and the bulk
+verification of several submissions from it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .. import editing
+from ..models import (
+    ChecklistAnswer,
+    ChecklistItem,
+    PendingChange,
+    PendingChangeState,
+    ReviewState,
+    ServiceType,
+    Site,
+)
+from .selectors import sites_reviewable_by, submission_problems
+from .transitions import ReviewConflict, site_verify
+
+
+def overdue_days() -> int:
+    return settings.KALTARA_REVIEW_OVERDUE_DAYS
+
+
+@dataclass
+class QueueItem:
+    kind: str  # "site" (a submission) or "change" (a pending change)
+    site: Site
+    change: PendingChange | None
+    since: datetime
+    age_days: int
+    overdue: bool
+    problems: list[str]
+    labels: list[str]  # for changes: the fields it touches
+
+    @property
+    def version(self) -> int:
+        return self.change.version if self.change else self.site.version
+
+
+_CHANGE_LABELS = {
+    "name": editing.FIELD_LABELS["name"],
+    "types": editing.FIELD_LABELS["types"],
+    "location": editing.FIELD_LABELS["location"],
+    "kelurahan": editing.FIELD_LABELS["kelurahan"],
+    "checklist": gettext_lazy("Daftar periksa"),
+    "reverify": gettext_lazy("Minta verifikasi ulang"),
+}
+
+
+def _age(since: datetime, now: datetime) -> tuple[int, bool]:
+    days = max(0, (now - since).days)
+    return days, now - since > timedelta(days=overdue_days())
+
+
+def review_queue(user, now: datetime | None = None) -> list[QueueItem]:
+    """Submissions and pending changes the user reviews, oldest first, in a fixed number of
+    queries whatever their count."""
+    now = now or timezone.now()
+    reviewable = sites_reviewable_by(user)
+    sites = list(
+        reviewable.filter(review_state=ReviewState.SUBMITTED)
+        .select_related("kelurahan", "kelurahan__parent")
+        .defer("kelurahan__boundary", "kelurahan__parent__boundary")
+        .prefetch_related(
+            Prefetch("types", queryset=ServiceType.objects.only("id", "name", "sector_id")),
+            Prefetch(
+                "checklist_answers",
+                queryset=ChecklistAnswer.objects.only("id", "item_id", "site_id"),
+            ),
+        )
+        .order_by("submitted_at", "pk")
+    )
+    type_ids = {t.pk for s in sites for t in s.types.all()}
+    item_ids_by_type = defaultdict(list)
+    for type_id, item_id in ChecklistItem.objects.filter(service_type_id__in=type_ids).values_list(
+        "service_type_id", "pk"
+    ):
+        item_ids_by_type[type_id].append(item_id)
+    items = []
+    for site in sites:
+        since = site.submitted_at or site.updated_at
+        age, overdue = _age(since, now)
+        answers = {a.item_id: a for a in site.checklist_answers.all()}
+        items.append(
+            QueueItem(
+                "site",
+                site,
+                None,
+                since,
+                age,
+                overdue,
+                submission_problems(site, item_ids_by_type, answers),
+                [],
+            )
+        )
+    changes = (
+        PendingChange.objects.filter(state=PendingChangeState.PENDING, site__in=reviewable)
+        .select_related("site", "site__kelurahan", "site__kelurahan__parent", "proposed_by")
+        .defer("site__kelurahan__boundary", "site__kelurahan__parent__boundary")
+        .order_by("submitted_at", "pk")
+    )
+    for change in changes:
+        age, overdue = _age(change.submitted_at, now)
+        labels = [str(_CHANGE_LABELS.get(k, k)) for k in change.data or {}]
+        items.append(
+            QueueItem("change", change.site, change, change.submitted_at, age, overdue, [], labels)
+        )
+    items.sort(key=lambda i: (i.since, i.kind, i.site.pk))
+    return items
+
+
+# ---- bulk verification ----
+
+
+@dataclass
+class BulkResult:
+    verified: list[Site] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (site name or id, why)
+
+
+def sites_verify_bulk(*, user, items: list[tuple[int, int]]) -> BulkResult:
+    """Verify several submissions at once ([(site id, version)]); each on its own.
+
+    Only sites without validation problems are verified; the others, and any site someone
+    acted on since the queue was loaded, are skipped with the reason.
+    """
+    result = BulkResult()
+    versions = dict(items)
+    sites = {
+        s.pk: s
+        for s in sites_reviewable_by(user)
+        .filter(pk__in=list(versions))
+        .prefetch_related("types", "checklist_answers")
+    }
+    for pk, version in items:
+        site = sites.get(pk)
+        if site is None:
+            result.skipped.append((str(pk), _("tidak ditemukan dalam tinjauan Anda")))
+            continue
+        problems = submission_problems(site)
+        if problems:
+            result.skipped.append((site.name, " ".join(problems)))
+            continue
+        try:
+            site_verify(user=user, site=site, version=version)
+        except (ReviewConflict, ValidationError, PermissionDenied) as exc:
+            message = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+            result.skipped.append((site.name, " ".join(message)))
+        else:
+            result.verified.append(site)
+    return result

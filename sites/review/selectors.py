@@ -1,0 +1,175 @@
+"""Reads of the review workflow: who may review a site, its checklist and what stops its
+submission, the open pending change of a verified site and its proposed values.
+
+Views check access only through these predicates; the services use check_right, the same
+predicates as a guard that raises PermissionDenied.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.contrib.gis.geos import Point
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts import scoping
+from accounts.scoping import Right
+
+from .. import selectors as site_selectors
+from ..models import (
+    ChecklistItem,
+    OperatingStatus,
+    PendingChange,
+    PendingChangeState,
+    ServiceType,
+    Site,
+)
+
+# ---- who may review ----
+
+
+def sites_reviewable_by(user) -> QuerySet[Site]:
+    """Sites one of whose types belongs to a sector the user reviews, in their territory."""
+    if not scoping.grants_with(user, Right.REVIEW):
+        return Site.objects.none()
+    q = scoping.region_q(
+        user, Right.REVIEW, region_field="kelurahan__code", sector_field="types__sector"
+    )
+    # A pk__in subquery: a site with two types of the officer's sector must not come twice.
+    return Site.objects.filter(pk__in=Site.objects.filter(q).values("pk"))
+
+
+def site_may_review(user, site: Site) -> bool:
+    return scoping.may_review(
+        user, region_code=site.kelurahan_id, sector_ids=site_selectors.site_sector_ids(site)
+    )
+
+
+def user_may_review(user) -> bool:
+    return bool(scoping.grants_with(user, Right.REVIEW))
+
+
+def review_sector_ids(user, site: Site) -> set[int]:
+    """The site's sectors whose checklist items this user confirms."""
+    return {
+        sector_id
+        for sector_id in site_selectors.site_sector_ids(site)
+        if scoping.may_review(user, region_code=site.kelurahan_id, sector_ids=[sector_id])
+    }
+
+
+def site_may_see_pending(user, site: Site) -> bool:
+    """An open change is private work: shown to those who may see the site's drafts."""
+    return scoping.may_see_private(
+        user, region_code=site.kelurahan_id, sector_ids=site_selectors.site_sector_ids(site)
+    )
+
+
+def user_may_see_stale(user) -> bool:
+    """The stale-sites list is for those who see some drafts: lurah, camat, officers, province."""
+    return bool(scoping.grants_with(user, Right.SEE_PRIVATE))
+
+
+def check_right(user, site: Site, right: Right) -> None:
+    if right == Right.CHANGE and not site_selectors.site_may_change(user, site):
+        raise PermissionDenied(_("Anda tidak berhak mengajukan situs ini."))
+    if right == Right.REVIEW and not site_may_review(user, site):
+        raise PermissionDenied(
+            _("Hanya petugas suku dinas sektor situs ini di kotanya yang dapat meninjaunya.")
+        )
+
+
+# ---- checklists ----
+
+
+def checklist_items(site: Site) -> list[ChecklistItem]:
+    return list(
+        ChecklistItem.objects.filter(service_type__in=site.types.all())
+        .select_related("service_type")
+        .order_by("service_type__order", "service_type__name", "order")
+    )
+
+
+def _answer_display(answer) -> str:
+    if answer is None:
+        return _("belum dijawab")
+    return _("terpenuhi") if answer else _("belum terpenuhi")
+
+
+def answer_text(answer, note: str) -> str:
+    text = _answer_display(answer)
+    return f"{text} ({note})" if note else text
+
+
+def submission_problems(site: Site, item_ids_by_type=None, answers=None) -> list[str]:
+    """What stops a submission or a quick (bulk) verification, in words the user can act on.
+
+    item_ids_by_type ({type id: [item ids]}) and answers ({item id: ChecklistAnswer}) can be
+    passed in by lists that fetched them for many sites at once.
+    """
+    problems = []
+    if site.operating_status == OperatingStatus.CLOSED:
+        problems.append(_("Situs sudah tutup."))
+    if item_ids_by_type is None:
+        item_ids_by_type = defaultdict(list)
+        for item in checklist_items(site):
+            item_ids_by_type[item.service_type_id].append(item.pk)
+    if answers is None:
+        answers = {a.item_id: a for a in site.checklist_answers.all()}
+    types = list(site.types.all())
+    if not types:
+        problems.append(_("Jenis layanan belum dipilih."))
+    missing = sum(
+        1 for t in types for item_id in item_ids_by_type.get(t.pk, ()) if item_id not in answers
+    )
+    if missing:
+        problems.append(
+            ngettext(
+                "Daftar periksa: %(n)s butir belum dijawab.",
+                "Daftar periksa: %(n)s butir belum dijawab.",
+                missing,
+            )
+            % {"n": missing}
+        )
+    return problems
+
+
+# ---- pending changes ----
+
+
+def pending_changes_visible_to(user) -> QuerySet[PendingChange]:
+    """Pending changes of sites in the user's private scope (drafts of a kind)."""
+    return PendingChange.objects.filter(site__in=Site.objects.private_to(user))
+
+
+def pending_change_open(site: Site) -> PendingChange | None:
+    return (
+        site.pending_changes.filter(
+            state__in=[PendingChangeState.PENDING, PendingChangeState.RETURNED]
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def proposed_values(change: PendingChange) -> dict:
+    """The change's proposed name, types and location as form values."""
+    data = change.data or {}
+    values = {}
+    if "name" in data:
+        values["name"] = data["name"]
+    if "types" in data:
+        values["types"] = list(ServiceType.objects.filter(pk__in=data["types"]))
+    if "location" in data:
+        lon, lat = data["location"]
+        values["location"] = Point(lon, lat, srid=4326)
+    return values
+
+
+def proposed_checklist(change: PendingChange | None) -> dict[int, tuple[bool | None, str]]:
+    if change is None:
+        return {}
+    return {int(k): (v[0], v[1]) for k, v in (change.data or {}).get("checklist", {}).items()}
