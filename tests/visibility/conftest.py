@@ -51,15 +51,15 @@ class World:
 
 @pytest.fixture
 def world(lurah, lurah_other, camat, sudinkes, sudindik, provinsi, nobody):
-    users = dict(
-        lurah=lurah,
-        lurah_other=lurah_other,
-        camat=camat,
-        sudinkes=sudinkes,
-        sudindik=sudindik,
-        provinsi=provinsi,
-        nobody=nobody,
-    )
+    users = {
+        "lurah": lurah,
+        "lurah_other": lurah_other,
+        "camat": camat,
+        "sudinkes": sudinkes,
+        "sudindik": sudindik,
+        "provinsi": provinsi,
+        "nobody": nobody,
+    }
     w = World(users=users)
     # Drafts: Kampung Melayu (same kecamatan as Rawa Bunga) and Menteng (another kota).
     draft_km = make_site("RAHASIA Draf Posyandu KM", KAMPUNG_MELAYU, types=("posyandu",))

@@ -25,10 +25,7 @@ def test_every_url_of_the_portal_is_walked():
 
 
 def _text(response) -> str:
-    if response.streaming:
-        body = b"".join(response.streaming_content)
-    else:
-        body = response.content
+    body = b"".join(response.streaming_content) if response.streaming else response.content
     if body[:2] == b"PK":  # .xlsx: the strings live in the zip's XML parts
         with zipfile.ZipFile(io.BytesIO(body)) as z:
             return " ".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
@@ -42,7 +39,7 @@ def test_no_page_names_what_the_rule_hides(client, world, persona):
     assert forbidden or persona == "provinsi"
     client.force_login(user)
     leaks = []
-    for name, paths in GET_PAGES.items():
+    for _name, paths in GET_PAGES.items():
         for path in paths(world):
             response = client.get(path)
             assert response.status_code < 500, (path, response.status_code)
