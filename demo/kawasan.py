@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from demo.users import demo_allowed
 from kawasan.models import Kawasan, Membership
 from kawasan.signals import kawasan_changed
-from sites.importing import SOURCE_PUSKESMAS, SOURCE_RPTRA, SOURCE_SCHOOLS
+from sites.importing.readers import SOURCE_PUSKESMAS, SOURCE_RPTRA, SOURCE_SCHOOLS
 from sites.models import LinkKind, OperatingStatus, Site, SiteLink
 from sites.signals import link_changed
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from demo.users import demo_allowed, demo_users_create
-from sites.importing import SOURCE_PUSKESMAS, SOURCE_RPTRA, SOURCE_SCHOOLS
+from sites.importing.readers import SOURCE_PUSKESMAS, SOURCE_RPTRA, SOURCE_SCHOOLS
 from sites.models import ReviewState, Site
 from sites.review import checklists, selectors, transitions
 

@@ -3,7 +3,7 @@
 Every table is built from its user's scope at the moment it runs: a site list is read
 through services.selectors.Site.objects.visible_to(owner), so a lurah's file never holds another
 kelurahan's non-public sites. Text cells that a spreadsheet would run as a formula are
-neutralised (services.spreadsheet.neutralise) in CSV and .xlsx alike.
+neutralised (sites.spreadsheet.fileformat.neutralise) in CSV and .xlsx alike.
 
 Small exports (rankings, areas) are served at once; a site list can hold thousands of rows
 and runs as a Celery task that records its progress on the Export row.
@@ -36,7 +36,7 @@ from scoring.selectors import policy_active
 from sites.filters import SiteFilter
 from sites.models import Site
 from sites.selectors import site_list
-from sites.spreadsheet import neutralise
+from sites.spreadsheet.fileformat import neutralise
 
 from .models import Export, ExportFormat, ExportKind, ExportStatus
 

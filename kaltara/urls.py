@@ -16,7 +16,7 @@ urlpatterns = [
     path("", include((dashboards_urls.patterns + exports_urls.patterns, "kaltara"))),
     path("accounts/", include("accounts.urls")),
     path("wilayah/", include("dashboards.urls_regions")),
-    path("situs/excel/", include("sites.urls_spreadsheet")),
+    path("situs/excel/", include("sites.spreadsheet.urls")),
     path("situs/", include("sites.urls")),
     path("kawasan/", include("kawasan.urls")),
     path("kotak-masuk/", include("notifications.urls")),

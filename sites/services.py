@@ -427,7 +427,7 @@ ACTION_LABELS = {
     "link_created": gettext_lazy("Dihubungkan"),
     "link_ended": gettext_lazy("Keterhubungan diakhiri"),
     "checklist_updated": gettext_lazy("Daftar periksa diisi"),
-    # Written by import_sites (services/importing.py).
+    # Written by import_sites (sites/importing/writing.py).
     "import_create": gettext_lazy("Diimpor"),
     "import_update": gettext_lazy("Diperbarui dari impor"),
 }

@@ -11,7 +11,8 @@ from django.db import transaction
 
 from kawasan.models import Kawasan
 from kawasan.services import base_kawasan_ensure_all
-from sites.importing import SOURCE_PUSKESMAS, SOURCE_RPTRA, SOURCE_SCHOOLS, sites_import
+from sites.importing.readers import SOURCE_PUSKESMAS, SOURCE_RPTRA, SOURCE_SCHOOLS
+from sites.importing.writing import sites_import
 from sites.models import Site
 
 IMPORT_SOURCES = [SOURCE_RPTRA, SOURCE_PUSKESMAS, SOURCE_SCHOOLS]

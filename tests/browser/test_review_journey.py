@@ -2,7 +2,7 @@
 change's diff, returns it with a reason (which reaches the lurah's inbox), and approves the
 lurah's corrected resubmission."""
 
-from sites.importing import SOURCE_PUSKESMAS
+from sites.importing.readers import SOURCE_PUSKESMAS
 from sites.models import ReviewState, Site
 
 from .conftest import JOURNEY_MARKS, expect

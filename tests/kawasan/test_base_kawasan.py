@@ -7,7 +7,7 @@ from django.db.models import F
 from kawasan.models import Kawasan, Membership
 from kawasan.services import base_kawasan_ensure_all
 from regions.models import Region
-from sites.importing import SOURCE_RPTRA
+from sites.importing.readers import SOURCE_RPTRA
 from sites.models import OperatingStatus, ServiceType, Site
 from sites.signals import site_created
 

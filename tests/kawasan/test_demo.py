@@ -6,7 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 from demo.kawasan import DEMO_NAME, DemoDataMissing, demo_kawasan_create
 from kawasan.models import Kawasan
 from kawasan.signals import kawasan_changed
-from sites.importing import SOURCE_PUSKESMAS, SOURCE_RPTRA
+from sites.importing.readers import SOURCE_PUSKESMAS, SOURCE_RPTRA
 from sites.models import Site, SiteLink
 from sites.signals import link_changed
 

@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 
 from exports.services import Table, write_csv, write_xlsx
 from regions.models import Region
-from sites import spreadsheet
-from sites.spreadsheet import neutralise
+from sites.spreadsheet import fileformat as spreadsheet
+from sites.spreadsheet.fileformat import neutralise
 from tests.sites.sitefactory import RAWA_BUNGA, make_site, point_in
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

@@ -9,14 +9,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from regions.loading import RegionDataError, read_boundaries, read_region_csv
-from sites.importing import (
-    FileImport,
-    ImportDataError,
-    kemkes_read,
-    puskesmas_read,
-    rptra_read,
-    schools_read,
-)
+from sites.importing.readers import kemkes_read, puskesmas_read, rptra_read, schools_read
+from sites.importing.records import FileImport, ImportDataError
 
 FUZZ = settings(
     max_examples=60,

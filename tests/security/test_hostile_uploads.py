@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from sites import spreadsheet
 from sites.models import Site, SiteChange, SiteDocument, SiteLink
+from sites.spreadsheet import fileformat as spreadsheet
 from tests.sites.sitefactory import RAWA_BUNGA, make_site, point_in
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
-from sites.importing import (
+from sites.importing.placing import KelurahanIndex
+from sites.importing.readers import (
     KEMKES_CSV,
     PUSKESMAS_GEOJSON,
     RPTRA_CSV,
@@ -17,7 +18,6 @@ from sites.importing import (
     SOURCE_PUSKESMAS,
     SOURCE_RPTRA,
     SOURCE_SCHOOLS,
-    KelurahanIndex,
     puskesmas_name_key,
     schools_read,
 )

@@ -11,10 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from sites import spreadsheet
 from sites.models import OperatingStatus, Site, SiteChange
 from sites.services import site_update
 from sites.signals import site_changed, site_created
+from sites.spreadsheet import applying
+from sites.spreadsheet import fileformat as spreadsheet
 from tests.sites.sitefactory import KAMPUNG_MELAYU, RAWA_BUNGA, make_site, point_in
 
 pytestmark = pytest.mark.django_db
@@ -461,7 +462,7 @@ def test_it_rolls_back_every_row_when_one_write_fails(client, lurah, sites, monk
     def refuse(**kwargs):
         raise ValidationError({"location": "Lokasi: titik berada di luar wilayah tugas Anda."})
 
-    monkeypatch.setattr(spreadsheet.site_services, "site_create", refuse)
+    monkeypatch.setattr(applying.site_services, "site_create", refuse)
     response = client.post(reverse("spreadsheet:confirm", args=[token]))
     assert response.status_code == 409
     assert (len(rows), "") in error_cells(response)

@@ -15,7 +15,7 @@ def test_it_postpones_the_confirm_when_the_cache_is_unreachable(client, lurah):
     client.force_login(lurah)
     token = uuid.uuid4()
     url = reverse("spreadsheet:confirm", args=[token])
-    with mock.patch("sites.views_spreadsheet.cache.add", side_effect=ConnectionError("down")):
+    with mock.patch("sites.spreadsheet.views.cache.add", side_effect=ConnectionError("down")):
         response = client.post(url, follow=False)
     assert response.status_code == 302
     assert response["Location"] == url

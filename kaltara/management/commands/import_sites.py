@@ -6,7 +6,9 @@ from django.db import transaction
 
 from kawasan.services import base_kawasan_ensure_all
 from scoring.services import recompute_request, recompute_sites
-from sites.importing import SKIP_REASONS, ImportDataError, files_read, sites_write
+from sites.importing.readers import files_read
+from sites.importing.records import SKIP_REASONS, ImportDataError
+from sites.importing.writing import sites_write
 
 
 class Command(BaseCommand):

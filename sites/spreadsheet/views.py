@@ -15,7 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from web.validators import CleanTextMixin
 
-from . import selectors, spreadsheet
+from .. import selectors
+from . import applying, exporting, planning, reading, uploads
+from .fileformat import HEADERS, XLSX_CONTENT_TYPE
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +38,8 @@ def _require_change_right(user) -> None:
 @require_GET
 def spreadsheet_export(request):
     _require_change_right(request.user)
-    body = spreadsheet.export_workbook(request.user)
-    response = HttpResponse(body, content_type=spreadsheet.XLSX_CONTENT_TYPE)
+    body = exporting.export_workbook(request.user)
+    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="situs-{stamp}.xlsx"'
     response["Cache-Control"] = "private, no-store"
@@ -51,30 +53,30 @@ def spreadsheet_upload(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            spreadsheet.check_upload(upload)
-            plan = spreadsheet.plan_upload(request.user, upload)
-        except spreadsheet.UploadRejected as exc:
+            reading.check_upload(upload)
+            plan = planning.plan_upload(request.user, upload)
+        except reading.UploadRejected as exc:
             form.add_error("file", str(exc))
         else:
-            token = spreadsheet.upload_store(request.user, upload) if plan.can_apply else None
+            token = uploads.upload_store(request.user, upload) if plan.can_apply else None
             return _dry_run(request, plan, token)
     return render(request, "services/spreadsheet_upload.html", {"form": form})
 
 
 def _dry_run(request, plan, token, status=200):
-    ctx = {"plan": plan, "token": token, "headers": spreadsheet.HEADERS}
+    ctx = {"plan": plan, "token": token, "headers": HEADERS}
     return render(request, "services/spreadsheet_dry_run.html", ctx, status=status)
 
 
 def _stored_plan(request, token):
-    upload = spreadsheet.upload_open(request.user, token)
+    upload = uploads.upload_open(request.user, token)
     if upload is None:
         raise Http404
     # The file is read again against the database as it is now: the plan applied is the
     # plan a dry run would show at this moment, never a stale copy.
     try:
-        return spreadsheet.plan_upload(request.user, upload)
-    except spreadsheet.UploadRejected as exc:
+        return planning.plan_upload(request.user, upload)
+    except reading.UploadRejected as exc:
         raise Http404 from exc
 
 
@@ -115,11 +117,11 @@ def _confirm(request, token):
     if not plan.can_apply:
         return _dry_run(request, plan, None, status=409)
     try:
-        counts = spreadsheet.apply_plan(request.user, plan)
-    except spreadsheet.ApplyFailed as exc:
+        counts = applying.apply_plan(request.user, plan)
+    except applying.ApplyFailed as exc:
         plan.errors.append(exc.issue)
         return _dry_run(request, plan, None, status=409)
-    spreadsheet.upload_delete(request.user, token)
+    uploads.upload_delete(request.user, token)
     messages.success(
         request,
         _("Perubahan diterapkan: %(added)s situs baru, %(changed)s diubah, %(closed)s ditutup.")
