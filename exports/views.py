@@ -15,6 +15,7 @@ from accounts.decorators import provincial_required
 from dashboards import rankings
 from sites.filters import SiteFilter
 
+from . import queue
 from . import services as exports
 from .models import Export, ExportFormat, ExportKind
 
@@ -63,7 +64,7 @@ def export_list(request):
             raise Http404
         if not exports.may_export(user, kind):
             raise PermissionDenied
-        export = exports.export_create(
+        export = queue.export_create(
             user=user, kind=kind, fmt=fmt, params=exports.clean_params(kind, request.POST)
         )
         return redirect(export)

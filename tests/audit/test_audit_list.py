@@ -158,7 +158,7 @@ def test_a_refused_download_leaves_no_record(client, lurah):
 
 
 def test_it_shows_background_exports_and_admin_edits(client, camat, provinsi):
-    from exports.services import export_create
+    from exports.queue import export_create
 
     export_create(user=camat, kind="sites", fmt="csv", params={"q": "posyandu"})
     admin = User.objects.create_superuser("root", password="pw-root")

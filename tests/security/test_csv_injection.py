@@ -126,7 +126,8 @@ def test_the_ranking_downloads_are_inert(client, provinsi, fmt):
 @pytest.mark.django_db
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_the_background_site_export_is_inert(camat, fmt, settings, tmp_path):
-    from exports.services import export_create, export_run
+    from exports.queue import export_create
+    from exports.services import export_run
 
     settings.MEDIA_ROOT = tmp_path
     make_site(types=("posyandu",), **HOSTILE_SITE)

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from kawasan.services import base_kawasan_ensure_all
-from scoring.services import recompute_request, recompute_sites
+from scoring.queue import recompute_request, recompute_sites
 from sites.importing import SKIP_REASONS, ImportDataError, files_read, sites_write
 
 
