@@ -3,12 +3,17 @@
 The signals are sent inside the edit's transaction; recompute_request adds queue rows in
 that transaction and schedules the recompute after commit, so a rolled-back edit
 recomputes nothing.
+
+No receiver here relies on another app's receiver having run first. A created site is in no
+kawasan yet, so site_created alone changes no score; the kawasan it then joins (its base
+kawasan: kawasan.services.base_kawasan_site_add) announce themselves with kawasan_changed,
+whichever order the receivers of site_created run in.
 """
 
 from django.dispatch import receiver
 
 from kawasan.signals import kawasan_changed
-from sites.signals import link_changed, site_changed, site_created
+from sites.signals import link_changed, site_changed
 
 from . import queue
 
@@ -16,12 +21,6 @@ from . import queue
 FIELDS_WITHOUT_SCORE = frozenset(
     {"name", "address", "contact", "source", "source_id", "source_note", "documents", "is_demo"}
 )
-
-
-@receiver(site_created, dispatch_uid="scoring.site_created")
-def site_created_recompute(sender, site, **kwargs):
-    # kawasan's receiver (connected first) has already put it in its base kawasan.
-    queue.recompute_sites([site.pk])
 
 
 @receiver(site_changed, dispatch_uid="scoring.site_changed")
