@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.decorators import provincial_required
 from dashboards import rankings
 from sites.filters import SiteFilter
+from web.audit import audited_download
 
 from . import queue
 from . import services as exports
@@ -26,6 +27,7 @@ def _download(body: bytes | str, filename: str, content_type: str) -> HttpRespon
     return response
 
 
+@audited_download
 @require_GET
 @provincial_required
 def export_rankings(request, fmt):
@@ -40,6 +42,7 @@ def export_rankings(request, fmt):
     )
 
 
+@audited_download
 @require_GET
 @provincial_required
 def export_areas(request):
@@ -106,6 +109,7 @@ def export_status(request, pk):
     )
 
 
+@audited_download
 @require_GET
 def export_download(request, pk):
     export = _own_export(request, pk)

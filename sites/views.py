@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import scoping
+from web.audit import audited_download
 
 from . import review, selectors, services, views_review
 from .filters import SiteFilter
@@ -400,6 +401,7 @@ def _file_response(field_file, as_attachment=False):
     return response
 
 
+@audited_download
 @require_GET
 def document_download(request, pk):
     """A site document, for users who may see its site; documents still waiting in a
@@ -410,6 +412,7 @@ def document_download(request, pk):
     return _file_response(document.file)
 
 
+@audited_download
 @require_GET
 def link_evidence(request, pk):
     link = get_object_or_404(selectors.links_visible_to(request.user).exclude(evidence=""), pk=pk)
