@@ -16,8 +16,8 @@ from kawasan.models import Kawasan, KawasanChange
 from sites import review, services
 from sites.models import ReviewEvent, SiteChange
 from tests.conftest import make_user
+from tests.factories import KAMPUNG_MELAYU, MENTENG, RAWA_BUNGA, make_site, point_in
 from tests.sites.reviewkit import submitted_site
-from tests.sites.sitefactory import KAMPUNG_MELAYU, MENTENG, RAWA_BUNGA, make_site, point_in
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from exports.services import Table, write_csv, write_xlsx
 from regions.models import Region
 from sites import spreadsheet
 from sites.spreadsheet import neutralise
-from tests.sites.sitefactory import RAWA_BUNGA, make_site, point_in
+from tests.factories import RAWA_BUNGA, make_site, point_in
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)

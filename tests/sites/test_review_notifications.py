@@ -7,8 +7,8 @@ from django.urls import reverse
 from notifications.models import Notification
 from sites import review, services
 from tests.conftest import make_user
+from tests.factories import RAWA_BUNGA
 from tests.sites.reviewkit import submitted_site, verified_site
-from tests.sites.sitefactory import RAWA_BUNGA
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from sites import review, services, signals
 from sites.models import ChecklistAnswer, PendingChange, ReviewState, SiteDocument
+from tests.factories import KAMPUNG_MELAYU, make_site, point_in, service_type
 from tests.sites.reviewkit import items_of, verified_site
-from tests.sites.sitefactory import KAMPUNG_MELAYU, make_site, point_in, service_type
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from sites import spreadsheet
 from sites.models import OperatingStatus, Site, SiteChange
 from sites.services import site_update
 from sites.signals import site_changed, site_created
-from tests.sites.sitefactory import KAMPUNG_MELAYU, RAWA_BUNGA, make_site, point_in
+from tests.factories import KAMPUNG_MELAYU, RAWA_BUNGA, make_site, point_in
 
 pytestmark = pytest.mark.django_db
 
