@@ -1,19 +1,13 @@
-"""Downloads leave a trace: who took which export or document, and when."""
+"""Downloads leave a trace: who took which export or document, and when.
+
+Which views hand out data as a file is marked where each is defined (web.audit's
+@audited_download); a successful response of a marked view is recorded under its URL name.
+A refused or missing one (403, 404) changes nothing and is not.
+"""
+
+from web.audit import is_audited_download
 
 from .models import Download
-
-# The views that hand out data as a file. A successful response is recorded; a refused or
-# missing one (403, 404) changes nothing and is not.
-AUDITED_VIEWS = frozenset(
-    {
-        "kaltara:export_rankings",
-        "kaltara:export_areas",
-        "kaltara:export_download",
-        "spreadsheet:export",
-        "services:document_download",
-        "services:link_evidence",
-    }
-)
 
 
 class DownloadAuditMiddleware:
@@ -25,8 +19,8 @@ class DownloadAuditMiddleware:
         match = getattr(request, "resolver_match", None)
         if (
             match is not None
-            and match.view_name in AUDITED_VIEWS
             and response.status_code == 200
+            and is_audited_download(match.func)
             and request.user.is_authenticated
         ):
             Download.objects.create(

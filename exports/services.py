@@ -6,7 +6,8 @@ kelurahan's non-public sites. Text cells that a spreadsheet would run as a formu
 neutralised (sites.spreadsheet.fileformat.neutralise) in CSV and .xlsx alike.
 
 Small exports (rankings, areas) are served at once; a site list can hold thousands of rows
-and runs as a Celery task that records its progress on the Export row.
+and runs as a Celery task that records its progress on the Export row (exports.queue records
+the export and enqueues the task; the task calls export_run here, which enqueues nothing).
 """
 
 from __future__ import annotations
@@ -256,17 +257,6 @@ def export_filename(kind: str, fmt: str, params: dict) -> str:
 def clean_params(kind: str, data) -> dict:
     keys = SITE_FILTER_KEYS if kind == ExportKind.SITES else RANKING_KEYS
     return {k: str(data.get(k)) for k in keys if data.get(k) not in (None, "")}
-
-
-def export_create(*, user, kind: str, fmt: str, params: dict) -> Export:
-    """Record an export and run it after the commit (a Celery task; inline without a broker)."""
-    if kind not in ExportKind.values or fmt not in FORMATS_BY_KIND[kind]:
-        raise ValueError(f"format: {fmt} tidak tersedia untuk {kind}.")
-    export = Export.objects.create(owner=user, kind=kind, format=fmt, params=params)
-    from .tasks import export_build
-
-    transaction.on_commit(lambda: export_build.delay(export.pk))
-    return export
 
 
 def _claim(export_id: int) -> Export | None:

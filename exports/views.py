@@ -14,7 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.decorators import provincial_required
 from dashboards import rankings
 from sites.filters import SiteFilter
+from web.audit import audited_download
 
+from . import queue
 from . import services as exports
 from .models import Export, ExportFormat, ExportKind
 
@@ -25,6 +27,7 @@ def _download(body: bytes | str, filename: str, content_type: str) -> HttpRespon
     return response
 
 
+@audited_download
 @require_GET
 @provincial_required
 def export_rankings(request, fmt):
@@ -39,6 +42,7 @@ def export_rankings(request, fmt):
     )
 
 
+@audited_download
 @require_GET
 @provincial_required
 def export_areas(request):
@@ -63,7 +67,7 @@ def export_list(request):
             raise Http404
         if not exports.may_export(user, kind):
             raise PermissionDenied
-        export = exports.export_create(
+        export = queue.export_create(
             user=user, kind=kind, fmt=fmt, params=exports.clean_params(kind, request.POST)
         )
         return redirect(export)
@@ -105,6 +109,7 @@ def export_status(request, pk):
     )
 
 
+@audited_download
 @require_GET
 def export_download(request, pk):
     export = _own_export(request, pk)

@@ -3,6 +3,10 @@
 A base kawasan takes the active sites of its kelurahan once: when it is created, and when a
 site is created later (the import run or the site_created signal). After that the lurah
 owns its membership, so nothing here ever removes a member or re-adds one a user removed.
+
+A change of membership is announced with kawasan_changed (scoring recomputes the kawasan on
+it), so whoever listens to site_created needs no other receiver to have run first; the bulk
+base_kawasan_ensure_all returns the kawasan it touched instead (its caller queues them).
 """
 
 from collections.abc import Iterable
@@ -16,6 +20,7 @@ from regions.models import Level, Region
 from sites.models import OperatingStatus, Site
 
 from .models import Kawasan, Membership
+from .signals import kawasan_changed
 
 HUB_TYPE = "rptra"
 
@@ -105,8 +110,9 @@ def base_kawasan_ensure_all(*, new_site_ids: Iterable[int] = ()) -> BaseKawasanR
 
 
 @transaction.atomic
-def base_kawasan_site_add(site: Site) -> Kawasan | None:
-    """Add a newly created site to the base kawasan of its kelurahan (created if missing)."""
+def base_kawasan_site_add(site: Site, *, user=None) -> Kawasan | None:
+    """Add a newly created site to the base kawasan of its kelurahan (created if missing);
+    sends kawasan_changed for that kawasan and returns it (None: the site joins none)."""
     if site.operating_status == OperatingStatus.CLOSED or not site.kelurahan_id:
         return None
     kawasan = Kawasan.objects.filter(is_base=True, region_id=site.kelurahan_id).first()
@@ -127,4 +133,6 @@ def base_kawasan_site_add(site: Site) -> Kawasan | None:
     if kawasan.hub_id is None:
         _hubs_fill([kawasan.pk])
         kawasan.refresh_from_db(fields=["hub"])
+    # Inside the transaction, as kawasan.membership does: receivers enqueue after commit.
+    kawasan_changed.send(sender=Kawasan, kawasan=kawasan, user=user)
     return kawasan

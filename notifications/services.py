@@ -1,21 +1,19 @@
-"""Writing notifications: `notify` stores the inbox rows and emails them after commit."""
+"""Writing notifications: `notify` stores the inbox rows and enqueues their emails after
+commit (notifications.tasks), whose sending is notifications.emails: the task imports that,
+not this module, so notify and the work it triggers do not import each other."""
 
 import logging
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
+from . import tasks
 from .models import Kind, Notification
 
 logger = logging.getLogger(__name__)
-
-SUBJECT_PREFIX = "[Kaltara] "
 
 
 def notify(
@@ -69,59 +67,11 @@ def inbox_changed(user_ids: Iterable[int]) -> None:
 
 
 def _enqueue_emails(ids: list[int]) -> None:
-    from . import tasks  # tasks import this module
-
     try:
         tasks.notifications_email.delay(ids)
     except Exception:
         # The inbox row is committed; a broker outage must not fail the user's action.
         logger.exception("Could not enqueue notification emails %s", ids)
-
-
-def _absolute(url: str) -> str:
-    base = getattr(settings, "KALTARA_SITE_URL", "").rstrip("/")
-    return f"{base}{url}" if base else url
-
-
-def notification_emails_send(ids: Iterable[int]) -> int:
-    """Email the notifications not emailed yet; returns how many were sent.
-
-    Each row is claimed with a conditional update before sending, so a task delivered
-    twice sends each email once. A failed send releases the claims for a retry.
-    """
-    now = timezone.now()
-    candidates = Notification.objects.filter(
-        pk__in=list(ids), emailed_at__isnull=True
-    ).select_related("recipient")
-    claimed, messages = [], []
-    for note in candidates:
-        if not note.recipient.email:
-            continue
-        if not Notification.objects.filter(pk=note.pk, emailed_at__isnull=True).update(
-            emailed_at=now
-        ):
-            continue
-        claimed.append(note.pk)
-        lines = [note.body] if note.body else []
-        if note.url:
-            lines.append(_("Buka: %(url)s") % {"url": _absolute(note.url)})
-        lines.append(_("Pesan ini juga ada di kotak masuk portal Kaltara."))
-        messages.append(
-            EmailMessage(
-                subject=SUBJECT_PREFIX + note.title,
-                body="\n\n".join(lines),
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[note.recipient.email],
-            )
-        )
-    if not messages:
-        return 0
-    try:
-        get_connection().send_messages(messages)
-    except Exception:
-        Notification.objects.filter(pk__in=claimed).update(emailed_at=None)
-        raise
-    return len(messages)
 
 
 def notification_mark_read(*, user, notification: Notification) -> Notification:

@@ -1,21 +1,20 @@
-"""Celery task for notification emails: thin, takes ids, calls the service."""
+"""Celery task for notification emails: thin, takes ids, calls notifications.emails."""
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
-from . import services
+from web.tasks import DATABASE_ERRORS, RetryingTask
+
+from . import emails
 
 
 @shared_task(
-    acks_late=True,
+    base=RetryingTask,
     # SMTP hiccups and database blips are worth a retry; the claim makes a retry safe.
-    autoretry_for=(OSError, OperationalError, InterfaceError),
+    autoretry_for=(OSError, *DATABASE_ERRORS),
     retry_backoff=30,
     retry_backoff_max=900,
-    retry_jitter=True,
-    max_retries=5,
     soft_time_limit=100,
     time_limit=120,
 )
 def notifications_email(ids: list[int]) -> int:
-    return services.notification_emails_send(ids)
+    return emails.notification_emails_send(ids)

@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import queue, services
 from .models import KawasanScore, ScoreRun, ScoreSnapshot, ScoringPolicy
 
 
@@ -70,7 +70,7 @@ class ScoringPolicyAdmin(admin.ModelAdmin):
             return
         policy = queryset.get()
         try:
-            services.policy_activate(policy)
+            queue.policy_activate(policy)
         except ValidationError as exc:
             self.message_user(request, "; ".join(exc.messages), messages.ERROR)
             return

@@ -1,5 +1,6 @@
 """Writes for scoring: recompute and store scores, monthly snapshots, policy versions, and
-the recompute queue that edits feed.
+the drain of the recompute queue that edits feed (scoring/queue.py feeds it and enqueues the
+tasks; the tasks call this module, which never enqueues: no loop services -> tasks).
 
 Failure model of a recompute (docs/scoring.md: "a killed worker leaves the previous scores
 in place"): kawasan ids are streamed in chunks; each chunk's scores are upserted in one
@@ -40,7 +41,8 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 2000
-# Set while a drain task is queued: further edits then only add RecomputeRequest rows.
+# Set while a drain task is queued (by queue.recompute_schedule_drain, cleared by the drain
+# here): further edits then only add RecomputeRequest rows.
 DRAIN_SCHEDULED_KEY = "scoring:recompute-pending-scheduled"
 DRAIN_COUNTDOWN_S = 2
 # Safety net: if the queued drain is lost, the flag expires and the next edit schedules one
@@ -128,8 +130,9 @@ def policy_update(
     return policy
 
 
-def policy_activate(policy: ScoringPolicy) -> ScoringPolicy:
-    """Make the policy the active one, then (after commit) recompute every kawasan with it."""
+def policy_set_active(policy: ScoringPolicy) -> ScoringPolicy:
+    """Make the policy the active one (the write only: queue.policy_activate also recomputes
+    every kawasan with it after commit, which is what an activation means to its users)."""
     policy_validate_params(policy.params, version=policy.version)
     with transaction.atomic():
         # Deactivate first: the partial unique constraint allows one active row at a time.
@@ -138,18 +141,7 @@ def policy_activate(policy: ScoringPolicy) -> ScoringPolicy:
             policy.is_active = True
             policy.activated_at = timezone.now()
             policy.save(update_fields=["is_active", "activated_at"])
-        transaction.on_commit(_enqueue_recompute_all)
     return policy
-
-
-def _enqueue_recompute_all() -> None:
-    from . import tasks  # tasks import this module
-
-    try:
-        tasks.recompute_all.delay()
-    except Exception:
-        # The activation is committed; the nightly run recomputes with the new policy.
-        logger.exception("Could not enqueue recompute_all after a policy activation")
 
 
 # --- recompute ------------------------------------------------------------------------
@@ -466,48 +458,7 @@ def scores_snapshot(month: date | None = None, *, chunk_size: int = CHUNK_SIZE) 
     return run
 
 
-# --- the recompute queue --------------------------------------------------------------
-
-
-def recompute_request(kawasan_ids: Iterable[int]) -> None:
-    """Queue kawasan for a recompute after the current transaction commits.
-
-    Call it inside the edit's transaction (receivers, kawasan membership changes, review
-    transitions). The rows commit with the edit; after commit one drain task is scheduled
-    unless one is already pending, so a burst of edits costs a few recomputations. If the
-    broker is down the edit still succeeds: the rows wait for the 5-minute sweep.
-    """
-    ids = sorted({pk for pk in kawasan_ids if pk is not None})
-    if not ids:
-        return
-    now = timezone.now()
-    # An existing row is re-armed (claim cleared): a drain already working on the kawasan
-    # then leaves the row, and the next drain sees this edit.
-    RecomputeRequest.objects.bulk_create(
-        [RecomputeRequest(kawasan_id=pk, requested_at=now) for pk in ids],
-        update_conflicts=True,
-        unique_fields=["kawasan"],
-        update_fields=["requested_at", "claim_token", "claimed_at"],
-    )
-    transaction.on_commit(recompute_schedule_drain)
-
-
-def recompute_schedule_drain() -> None:
-    """Enqueue recompute_pending in a few seconds unless one is already scheduled."""
-    from . import tasks  # tasks import this module
-
-    try:
-        if not cache.add(DRAIN_SCHEDULED_KEY, 1, timeout=DRAIN_SCHEDULED_TTL_S):
-            return
-        tasks.recompute_pending.apply_async(countdown=DRAIN_COUNTDOWN_S)
-    except Exception:
-        # Broker or cache unreachable (or, with eager tasks, the recompute itself failed):
-        # never fail the committed edit. The rows stay for the periodic sweep.
-        logger.exception("Could not schedule the scoring recompute; the sweep will catch up")
-        try:
-            cache.delete(DRAIN_SCHEDULED_KEY)
-        except Exception:
-            logger.exception("Could not clear the scoring drain flag")
+# --- the recompute queue (queue.py fills it; the drain task empties it here) -----------
 
 
 def _claim_requests(token: uuid.UUID, limit: int) -> list[int]:
@@ -559,10 +510,3 @@ def scores_recompute_pending(*, chunk_size: int = CHUNK_SIZE, max_rounds: int = 
         RecomputeRequest.objects.filter(claim_token=token).delete()
         done += len(kawasan_ids)
     return done
-
-
-def recompute_sites(site_ids: Iterable[int]) -> list[int]:
-    """Queue the kawasan that have one of the sites as member or hub; returns their ids."""
-    kawasan_ids = selectors.kawasan_ids_for_sites(site_ids)
-    recompute_request(kawasan_ids)
-    return kawasan_ids

@@ -1,27 +1,26 @@
-"""Celery tasks for the review workflow: thin, they call services.review.
+"""Celery tasks for the review workflow: thin, they call sites.review.
 
 The reminders are idempotent per period (a recipient reminded in the last days is skipped),
-so a redelivered or repeated run sends nothing twice. The schedule is services/schedule.py.
+so a redelivered or repeated run sends nothing twice. The schedule is sites/schedule.py.
 """
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+
+from web.tasks import DATABASE_ERRORS, RetryingTask
 
 from .review import reminders as review
-
-_RETRY = {
-    "acks_late": True,
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": 30,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 3,
-}
 
 
 # Named as before the app moved to sites/: queued messages and the beat schedule keep working.
 @shared_task(
-    **_RETRY, name="services.tasks.review_reminders_send", soft_time_limit=240, time_limit=300
+    base=RetryingTask,
+    name="services.tasks.review_reminders_send",
+    autoretry_for=DATABASE_ERRORS,
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=3,
+    soft_time_limit=240,
+    time_limit=300,
 )
 def review_reminders_send() -> dict[str, int]:
     """Remind lurah and officers of stale sites (weekly each) and officers of overdue reviews

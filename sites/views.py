@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import scoping
+from web.audit import audited_download
 
 from . import editing, selectors, services
 from .filters import SiteFilter
@@ -413,6 +414,7 @@ def _file_response(field_file, as_attachment=False):
     return response
 
 
+@audited_download
 @require_GET
 def document_download(request, pk):
     """A site document, for users who may see its site; documents still waiting in a
@@ -423,6 +425,7 @@ def document_download(request, pk):
     return _file_response(document.file)
 
 
+@audited_download
 @require_GET
 def link_evidence(request, pk):
     link = get_object_or_404(selectors.links_visible_to(request.user).exclude(evidence=""), pk=pk)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from kawasan.models import Kawasan, Membership
-from tests.sites.sitefactory import RAWA_BUNGA, make_site
+from tests.factories import RAWA_BUNGA, make_site
 
 PO = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{\w*\}")

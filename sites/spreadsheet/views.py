@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from web.audit import audited_download
 from web.validators import CleanTextMixin
 
 from .. import selectors
@@ -35,6 +36,7 @@ def _require_change_right(user) -> None:
         raise PermissionDenied
 
 
+@audited_download
 @require_GET
 def spreadsheet_export(request):
     _require_change_right(request.user)

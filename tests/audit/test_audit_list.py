@@ -17,8 +17,8 @@ from sites import services
 from sites.models import ReviewEvent, SiteChange
 from sites.review import pending, transitions
 from tests.conftest import make_user
+from tests.factories import KAMPUNG_MELAYU, MENTENG, RAWA_BUNGA, make_site, point_in
 from tests.sites.reviewkit import submitted_site
-from tests.sites.sitefactory import KAMPUNG_MELAYU, MENTENG, RAWA_BUNGA, make_site, point_in
 
 pytestmark = pytest.mark.django_db
 
@@ -165,7 +165,7 @@ def test_a_refused_download_leaves_no_record(client, lurah):
 
 
 def test_it_shows_background_exports_and_admin_edits(client, camat, provinsi):
-    from exports.services import export_create
+    from exports.queue import export_create
 
     export_create(user=camat, kind="sites", fmt="csv", params={"q": "posyandu"})
     admin = User.objects.create_superuser("root", password="pw-root")

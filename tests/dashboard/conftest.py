@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from kawasan.models import Kawasan, Membership
 from sites.models import ReviewState
-from tests.sites.sitefactory import (
+from tests.factories import (
     KAMPUNG_MELAYU,
     MENTENG,
     RAWA_BUNGA,

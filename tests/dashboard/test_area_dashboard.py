@@ -20,7 +20,7 @@ from scoring.models import KawasanScore, ScoreSnapshot
 from scoring.selectors import kawasan_explanation, policy_active
 from sites.models import ReviewState, Site
 from tests.dashboard.conftest import JATINEGARA, KAMPUNG_MELAYU, RAWA_BUNGA, submitted_site
-from tests.sites.sitefactory import make_site
+from tests.factories import make_site
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scored")]
 

@@ -18,7 +18,7 @@ from scoring.services import scores_recompute
 from sites import services
 from sites.models import Site
 from tests.dashboard.conftest import JATINEGARA, KAMPUNG_MELAYU, RAWA_BUNGA, small_kawasan
-from tests.sites.sitefactory import make_site
+from tests.factories import make_site
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scored")]
 

@@ -17,7 +17,7 @@ from exports.models import Export, ExportFormat, ExportKind, ExportStatus
 from regions.models import Region
 from sites.models import Site
 from tests.dashboard.conftest import JATINEGARA, KAMPUNG_MELAYU, MENTENG, RAWA_BUNGA
-from tests.sites.sitefactory import make_site
+from tests.factories import make_site
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scored", "media")]
 

@@ -9,7 +9,7 @@ from kawasan.models import Kawasan, Membership
 from regions.models import Region
 from scoring.selectors import kawasan_explanation
 from tests.dashboard.conftest import JATINEGARA, KAMPUNG_MELAYU, RAWA_BUNGA
-from tests.sites.sitefactory import make_link, make_site
+from tests.factories import make_link, make_site
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scored")]
 

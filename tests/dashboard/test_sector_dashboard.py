@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from sites.models import OperatingStatus, PendingChange, ReviewState, Site
 from tests.dashboard.conftest import KAMPUNG_MELAYU, MENTENG, RAWA_BUNGA, submitted_site
-from tests.sites.sitefactory import make_site
+from tests.factories import make_site
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scored")]
 

@@ -9,7 +9,7 @@ from kawasan.models import Kawasan, Membership
 from kawasan.signals import kawasan_changed
 from sites.models import OperatingStatus
 from tests.conftest import make_user
-from tests.sites.sitefactory import KAMPUNG_MELAYU, RAWA_BUNGA, make_link, make_site
+from tests.factories import KAMPUNG_MELAYU, RAWA_BUNGA, make_link, make_site
 
 JATINEGARA = "31.75.03"
 

@@ -5,7 +5,7 @@ from unittest import mock
 import pytest
 from django.core import mail
 
-from notifications import services
+from notifications import emails, services
 from notifications.models import Kind, Notification
 from notifications.tasks import notifications_email
 from tests.conftest import make_user
@@ -70,10 +70,10 @@ def test_a_failed_send_releases_the_claim_for_a_retry(alice):
     with mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages") as send:
         send.side_effect = OSError("SMTP down")
         with pytest.raises(OSError):
-            services.notification_emails_send([note.pk])
+            emails.notification_emails_send([note.pk])
     note.refresh_from_db()
     assert note.emailed_at is None
-    assert services.notification_emails_send([note.pk]) == 1
+    assert emails.notification_emails_send([note.pk]) == 1
 
 
 def test_it_refuses_unknown_kinds_and_outside_links(alice):

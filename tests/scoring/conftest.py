@@ -4,38 +4,35 @@ Service types come from get_or_create by code with the catalogue's clusters, so 
 do not depend on the catalogue migration's details.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from django.contrib.gis.geos import Point
 from django.core.cache import cache
-from django.utils import timezone
 
-from accounts.models import Sector
 from clusters.models import Cluster
 from kawasan.models import Kawasan, Membership
 from scoring.services import DRAIN_SCHEDULED_KEY
 from sites.models import ServiceType, Site, SiteLink
+from tests.factories import BASE_LAT, BASE_LON, ServiceTypeFactory, SiteFactory
 
 RAWA_BUNGA = "31.75.03.1004"
 KAMPUNG_MELAYU = "31.75.03.1001"
 JATINEGARA = "31.75.03"
 JAKARTA_TIMUR = "31.75"
-# Near Rawa Bunga's RPTRA; 0.001 degree of latitude is about 111 m.
-BASE_LAT, BASE_LON = -6.2170, 106.8690
 
-# code -> (sector, clusters), as in the catalogue (domain.md)
+# code -> clusters, as in the catalogue (domain.md); the sectors are tests.factories.TYPE_SECTORS.
 TYPES = {
-    "rptra": ("ppapp", ["II", "IV"]),
-    "puskesmas": ("kesehatan", ["III"]),
-    "posyandu": ("kesehatan", ["III"]),
-    "sd": ("pendidikan", ["IV"]),
-    "smp": ("pendidikan", ["IV"]),
-    "sma": ("pendidikan", ["IV"]),
-    "perpustakaan": ("pusip", ["I", "IV"]),
-    "forum-anak": ("ppapp", ["I"]),
-    "puspaga": ("ppapp", ["II"]),
-    "pos-pengaduan": ("ppapp", ["V"]),
+    "rptra": ["II", "IV"],
+    "puskesmas": ["III"],
+    "posyandu": ["III"],
+    "sd": ["IV"],
+    "smp": ["IV"],
+    "sma": ["IV"],
+    "perpustakaan": ["I", "IV"],
+    "forum-anak": ["I"],
+    "puspaga": ["II"],
+    "pos-pengaduan": ["V"],
 }
 
 
@@ -48,12 +45,9 @@ def _drain_flag_cleared():
 
 
 def service_type(code: str) -> ServiceType:
-    sector_code, cluster_codes = TYPES[code]
-    stype, _ = ServiceType.objects.get_or_create(
-        code=code,
-        defaults={"name": code.upper(), "sector": Sector.objects.get(code=sector_code)},
-    )
-    stype.clusters.set(Cluster.objects.filter(code__in=cluster_codes))
+    """The type with the catalogue's clusters (set here: the score reads them)."""
+    stype = ServiceTypeFactory(code=code)
+    stype.clusters.set(Cluster.objects.filter(code__in=TYPES[code]))
     return stype
 
 
@@ -66,18 +60,18 @@ def make_site(
     operating_status: str = "open",
     name: str = "",
 ) -> Site:
-    if review_state == "verified" and verified_at is None:
-        verified_at = timezone.now() - timedelta(days=10)
-    site = Site.objects.create(
+    """A site `north_m` metres north of BASE_LAT/BASE_LON (whatever the kelurahan), so that
+    distances between the sites of a test are exact; verified 10 days ago by default."""
+    extra = {"verified_at": verified_at} if verified_at is not None else {}
+    return SiteFactory(
         name=name or "-".join(types) or "situs",
         kelurahan_id=kelurahan,
-        location=Point(BASE_LON, BASE_LAT + north_m / 111_195, srid=4326),
+        north_m=north_m,
         review_state=review_state,
-        verified_at=verified_at,
         operating_status=operating_status,
+        types=[service_type(code) for code in types],
+        **extra,
     )
-    site.types.set([service_type(code) for code in types])
-    return site
 
 
 def make_kawasan(sites=(), *, hub=None, region: str = RAWA_BUNGA, name: str = "") -> Kawasan:

@@ -5,7 +5,7 @@ scripts/faults.py checks the same with a real worker and a stopped redis-server.
 import pytest
 from django.test import override_settings
 
-from scoring import services
+from scoring import queue, services
 from scoring.models import KawasanScore, RecomputeRequest
 from tests.scoring.conftest import make_kawasan, make_site
 
@@ -24,7 +24,7 @@ def test_it_queues_the_kawasan_of_an_edit_when_the_cache_is_down(
 ):
     kawasan = make_kawasan([make_site("rptra")])
     with override_settings(CACHES=CACHE_DOWN), django_capture_on_commit_callbacks(execute=True):
-        services.recompute_request([kawasan.pk])  # must not raise after the commit
+        queue.recompute_request([kawasan.pk])  # must not raise after the commit
 
     assert RecomputeRequest.objects.filter(kawasan=kawasan).exists()
     assert not KawasanScore.objects.filter(kawasan=kawasan).exists()
@@ -34,7 +34,7 @@ def test_it_queues_the_kawasan_of_an_edit_when_the_cache_is_down(
 def test_it_drains_the_queue_when_the_cache_is_down(django_capture_on_commit_callbacks):
     kawasan = make_kawasan([make_site("rptra"), make_site("puskesmas", north_m=200)])
     with django_capture_on_commit_callbacks(execute=False):
-        services.recompute_request([kawasan.pk])
+        queue.recompute_request([kawasan.pk])
 
     with override_settings(CACHES=CACHE_DOWN):
         assert services.scores_recompute_pending() == 1

@@ -5,7 +5,7 @@ scripts/faults.py kills a real worker mid-run and checks the rows it leaves."""
 
 import pytest
 
-from scoring import selectors, services
+from scoring import queue, selectors, services
 from scoring.models import KawasanScore, RunStatus, ScoreRun
 from tests.scoring.conftest import make_kawasan, make_site
 
@@ -20,7 +20,7 @@ def test_it_drops_a_late_chunk_of_a_policy_no_longer_active(django_capture_on_co
     params = {**old_policy.params, "connectivity_edge_share": 0.5}
     new_policy = services.policy_create(version="uji-baru", name="Uji", params=params)
     with django_capture_on_commit_callbacks(execute=True):
-        services.policy_activate(new_policy)
+        queue.policy_activate(new_policy)
     assert KawasanScore.objects.get(kawasan=kawasan).policy == new_policy
 
     # The killed worker's chunk is redelivered an hour later.

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 
-from scoring import core, selectors, services, tasks
+from scoring import core, queue, selectors, services, tasks
 from scoring.models import (
     KawasanScore,
     RecomputeRequest,
@@ -212,7 +212,7 @@ def test_it_edits_an_unused_policy_and_refuses_once_a_score_uses_it():
     assert policy.params["version"] == "kaltara-2"
 
     make_kawasan([make_site("rptra")])
-    services.policy_activate(policy)  # eager recompute not triggered: no commit in the test
+    queue.policy_activate(policy)  # eager recompute not triggered: no commit in the test
     services.scores_recompute()
 
     with pytest.raises(ValidationError, match="versi baru"):
@@ -245,7 +245,7 @@ def test_it_recomputes_every_kawasan_after_activating_a_policy(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.policy_activate(new)
+        queue.policy_activate(new)
 
     old.refresh_from_db()
     new.refresh_from_db()
@@ -265,7 +265,7 @@ def test_it_keeps_the_activation_when_the_recompute_cannot_be_enqueued(
         mock.patch.object(tasks.recompute_all, "delay", side_effect=BrokerError("down")),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        services.policy_activate(new)
+        queue.policy_activate(new)
 
     assert selectors.policy_active() == new
 
@@ -280,7 +280,7 @@ def test_it_collapses_a_burst_of_50_edits_into_one_drain(django_capture_on_commi
         for i in range(50):
             # 50 separate edits, each committing on its own, as 50 requests would.
             with django_capture_on_commit_callbacks(execute=True):
-                services.recompute_request([kawasan[i % 3].pk])
+                queue.recompute_request([kawasan[i % 3].pk])
 
     enqueue.assert_called_once_with(countdown=services.DRAIN_COUNTDOWN_S)
     assert RecomputeRequest.objects.count() == 3
@@ -327,7 +327,7 @@ def test_it_never_fails_the_edit_when_the_broker_is_down(django_capture_on_commi
         ),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        services.recompute_request([kawasan.pk])
+        queue.recompute_request([kawasan.pk])
 
     # The row waits for the sweep, and the flag does not block the next edit.
     assert RecomputeRequest.objects.filter(kawasan=kawasan).exists()
@@ -340,12 +340,12 @@ def test_it_never_fails_the_edit_when_the_broker_is_down(django_capture_on_commi
 @pytest.mark.django_db
 def test_it_keeps_the_request_of_an_edit_made_during_the_recompute():
     kawasan = make_kawasan([make_site("rptra")])
-    services.recompute_request([kawasan.pk])
+    queue.recompute_request([kawasan.pk])
     real = services.scores_recompute
 
     def edit_meanwhile(**kwargs):
         result = real(**kwargs)
-        services.recompute_request([kawasan.pk])  # another edit lands before the delete
+        queue.recompute_request([kawasan.pk])  # another edit lands before the delete
         return result
 
     with mock.patch("scoring.services.scores_recompute", side_effect=edit_meanwhile):
@@ -360,7 +360,7 @@ def test_it_keeps_the_request_of_an_edit_made_during_the_recompute():
 @pytest.mark.django_db
 def test_it_releases_the_claim_when_the_recompute_fails():
     kawasan = make_kawasan([make_site("rptra")])
-    services.recompute_request([kawasan.pk])
+    queue.recompute_request([kawasan.pk])
 
     with (
         mock.patch("scoring.services.scores_recompute", side_effect=OperationalError("gone")),

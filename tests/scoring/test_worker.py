@@ -91,7 +91,7 @@ def test_a_real_worker_stores_the_new_score_after_a_change_commits(
     puskesmas = make_site("puskesmas", north_m=300, review_state="verified")
     kawasan = make_kawasan([hub, puskesmas], hub=hub)
     # A first score, computed by the worker from the membership change.
-    from scoring.services import recompute_request
+    from scoring.queue import recompute_request
 
     recompute_request([kawasan.pk])
     before = _wait_for_score(kawasan.pk, lambda s: s is not None)

@@ -14,7 +14,7 @@ from exports.services import Table, write_csv, write_xlsx
 from regions.models import Region
 from sites.spreadsheet import fileformat as spreadsheet
 from sites.spreadsheet.fileformat import neutralise
-from tests.sites.sitefactory import RAWA_BUNGA, make_site, point_in
+from tests.factories import RAWA_BUNGA, make_site, point_in
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
@@ -126,7 +126,8 @@ def test_the_ranking_downloads_are_inert(client, provinsi, fmt):
 @pytest.mark.django_db
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_the_background_site_export_is_inert(camat, fmt, settings, tmp_path):
-    from exports.services import export_create, export_run
+    from exports.queue import export_create
+    from exports.services import export_run
 
     settings.MEDIA_ROOT = tmp_path
     make_site(types=("posyandu",), **HOSTILE_SITE)

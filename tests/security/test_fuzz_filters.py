@@ -5,7 +5,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.sites.sitefactory import make_site
+from tests.factories import make_site
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sites.models import Site, SiteChange
-from tests.sites.sitefactory import RAWA_BUNGA, make_site, point_in, service_type
+from tests.factories import RAWA_BUNGA, make_site, point_in, service_type
 
 pytestmark = pytest.mark.django_db
 

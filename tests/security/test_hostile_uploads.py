@@ -13,7 +13,7 @@ from openpyxl import Workbook
 
 from sites.models import Site, SiteChange, SiteDocument, SiteLink
 from sites.spreadsheet import fileformat as spreadsheet
-from tests.sites.sitefactory import RAWA_BUNGA, make_site, point_in
+from tests.factories import RAWA_BUNGA, make_site, point_in
 
 pytestmark = pytest.mark.django_db
 

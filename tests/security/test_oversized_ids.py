@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from kawasan.models import Kawasan
-from tests.sites.sitefactory import RAWA_BUNGA, make_site
+from tests.factories import RAWA_BUNGA, make_site
 
 pytestmark = pytest.mark.django_db
 

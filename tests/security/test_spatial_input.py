@@ -9,7 +9,7 @@ from django.contrib.gis import gdal
 from django.urls import reverse
 
 from sites.models import Site, SiteChange
-from tests.sites.sitefactory import RAWA_BUNGA, make_site, point_in, service_type
+from tests.factories import RAWA_BUNGA, make_site, point_in, service_type
 
 pytestmark = pytest.mark.django_db
 

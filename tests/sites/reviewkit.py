@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from sites.models import ChecklistAnswer, ChecklistItem, ReviewState, ServiceType, Site
 from sites.review import selectors
-from tests.sites.sitefactory import RAWA_BUNGA, make_site
+from tests.factories import RAWA_BUNGA, make_site
 
 
 def items_of(site: Site) -> list[ChecklistItem]:

@@ -5,7 +5,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from sites.models import SiteDocument
-from tests.sites.sitefactory import MENTENG, make_link, make_site
+from tests.factories import MENTENG, make_link, make_site
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from sites import services, signals
 from sites.models import SiteChange, SiteLink
-from tests.sites.sitefactory import KAMPUNG_MELAYU, MENTENG, make_site, point_in
+from tests.factories import KAMPUNG_MELAYU, MENTENG, make_site, point_in
 
 pytestmark = pytest.mark.django_db
 

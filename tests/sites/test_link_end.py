@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from sites.models import SiteChange
-from tests.sites.sitefactory import MENTENG, make_link, make_site
+from tests.factories import MENTENG, make_link, make_site
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 from sites import editing
 from sites.models import ChecklistAnswer, ReviewState, SiteChange
 from sites.review import checklists
+from tests.factories import make_site
 from tests.sites.reviewkit import ensure_items, items_of, submitted_site
-from tests.sites.sitefactory import make_site
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from sites import tasks
 from sites.review import reminders
 from sites.schedule import SERVICES_BEAT_SCHEDULE
 from tests.conftest import make_user
+from tests.factories import KAMPUNG_MELAYU, MENTENG
 from tests.sites.reviewkit import submitted_site, verified_site
-from tests.sites.sitefactory import KAMPUNG_MELAYU, MENTENG
 
 pytestmark = pytest.mark.django_db
 

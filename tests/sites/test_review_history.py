@@ -9,8 +9,8 @@ from django.utils import timezone
 from sites import services
 from sites.models import ReviewEvent, SiteChange
 from sites.review import transitions
+from tests.factories import make_site
 from tests.sites.reviewkit import answer_all
-from tests.sites.sitefactory import make_site
 
 pytestmark = pytest.mark.django_db
 

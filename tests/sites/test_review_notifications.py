@@ -8,8 +8,8 @@ from notifications.models import Notification
 from sites import services
 from sites.review import pending, transitions
 from tests.conftest import make_user
+from tests.factories import RAWA_BUNGA
 from tests.sites.reviewkit import submitted_site, verified_site
-from tests.sites.sitefactory import RAWA_BUNGA
 
 pytestmark = pytest.mark.django_db
 

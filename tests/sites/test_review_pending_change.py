@@ -10,8 +10,8 @@ from django.urls import reverse
 from sites import editing, services, signals
 from sites.models import ChecklistAnswer, PendingChange, ReviewState, SiteDocument
 from sites.review import checklists, pending, transitions
+from tests.factories import KAMPUNG_MELAYU, make_site, point_in, service_type
 from tests.sites.reviewkit import items_of, verified_site
-from tests.sites.sitefactory import KAMPUNG_MELAYU, make_site, point_in, service_type
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from sites import services
 from sites.models import ChecklistAnswer, PendingChange, ReviewState
+from tests.factories import KAMPUNG_MELAYU, MENTENG, RAWA_BUNGA
 from tests.sites.reviewkit import items_of, submitted_site, verified_site
-from tests.sites.sitefactory import KAMPUNG_MELAYU, MENTENG, RAWA_BUNGA
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from sites import services
 from tests.conftest import make_user
+from tests.factories import MENTENG, RAWA_BUNGA
 from tests.sites.reviewkit import submitted_site, verified_site
-from tests.sites.sitefactory import MENTENG, RAWA_BUNGA
 
 pytestmark = pytest.mark.django_db
 

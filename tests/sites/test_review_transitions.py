@@ -15,8 +15,8 @@ from sites.models import (
     Site,
 )
 from sites.review import transitions
+from tests.factories import RAWA_BUNGA, make_site
 from tests.sites.reviewkit import answer_all, ensure_items, items_of, submitted_site
-from tests.sites.sitefactory import RAWA_BUNGA, make_site
 
 pytestmark = pytest.mark.django_db
 

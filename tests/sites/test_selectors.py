@@ -3,7 +3,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from sites import selectors
 from sites.models import Site
-from tests.sites.sitefactory import (
+from tests.factories import (
     KAMPUNG_MELAYU,
     MENTENG,
     RAWA_BUNGA,
@@ -109,7 +109,7 @@ def test_it_finds_sites_within_a_radius_in_metres():
 
 
 def test_it_flags_a_similar_name_of_the_same_type_nearby_as_a_duplicate():
-    from tests.sites.sitefactory import service_type
+    from tests.factories import service_type
 
     existing = make_site("Puskesmas Kelurahan Rawa Bunga", location=point_in(RAWA_BUNGA, dx_m=40))
     make_site("RPTRA Rawa Bunga", types=("rptra",), location=point_in(RAWA_BUNGA, dx_m=10))

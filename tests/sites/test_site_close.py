@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from sites.models import Site, SiteChange
-from tests.sites.sitefactory import make_link, make_site
+from tests.factories import make_link, make_site
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from sites import signals
 from sites.models import Site, SiteChange
-from tests.sites.sitefactory import KAMPUNG_MELAYU, RAWA_BUNGA, make_site, point_in, service_type
+from tests.factories import KAMPUNG_MELAYU, RAWA_BUNGA, make_site, point_in, service_type
 
 pytestmark = pytest.mark.django_db
 

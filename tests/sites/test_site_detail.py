@@ -11,7 +11,7 @@ from sites.models import (
     SiteDocument,
     SiteLink,
 )
-from tests.sites.sitefactory import KAMPUNG_MELAYU, MENTENG, make_link, make_site, service_type
+from tests.factories import KAMPUNG_MELAYU, MENTENG, make_link, make_site, service_type
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from sites.models import MAX_DOCUMENT_BYTES, SiteChange, SiteDocument
-from tests.sites.sitefactory import make_site
+from tests.factories import make_site
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +74,7 @@ def test_it_refuses_a_wrong_type_by_name_or_content(client, lurah, name, content
 
 def test_it_offers_only_checklist_items_of_the_sites_types(client, lurah):
     from sites.models import ChecklistItem
-    from tests.sites.sitefactory import service_type
+    from tests.factories import service_type
 
     own = ChecklistItem.objects.create(
         service_type=service_type("puskesmas"), code="t-own", text="Ruang konseling"

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sites.models import Site
-from tests.sites.sitefactory import (
+from tests.factories import (
     KAMPUNG_MELAYU,
     MENTENG,
     RAWA_BUNGA,

@@ -3,7 +3,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from tests.sites.sitefactory import MENTENG, RAWA_BUNGA, make_site, service_type
+from tests.factories import MENTENG, RAWA_BUNGA, make_site, service_type
 from tests.sites.test_site_list import make_many
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import make_user
-from tests.sites.sitefactory import MENTENG, RAWA_BUNGA, make_link, make_site
+from tests.factories import MENTENG, RAWA_BUNGA, make_link, make_site
 
 pytestmark = pytest.mark.django_db
 

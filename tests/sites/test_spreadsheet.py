@@ -16,7 +16,7 @@ from sites.services import site_update
 from sites.signals import site_changed, site_created
 from sites.spreadsheet import applying
 from sites.spreadsheet import fileformat as spreadsheet
-from tests.sites.sitefactory import KAMPUNG_MELAYU, RAWA_BUNGA, make_site, point_in
+from tests.factories import KAMPUNG_MELAYU, RAWA_BUNGA, make_site, point_in
 
 pytestmark = pytest.mark.django_db
 

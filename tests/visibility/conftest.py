@@ -15,8 +15,8 @@ from kawasan.models import Kawasan, Membership
 from sites import services as site_services
 from sites.models import PendingChange, Site, SiteLink
 from tests.conftest import JAKARTA_TIMUR, KAMPUNG_MELAYU, MENTENG, RAWA_BUNGA, make_user
+from tests.factories import make_link, make_site
 from tests.sites.reviewkit import verified_site
-from tests.sites.sitefactory import make_link, make_site
 
 PERSONAS = ["lurah", "lurah_other", "camat", "sudinkes", "sudindik", "provinsi", "nobody"]
 

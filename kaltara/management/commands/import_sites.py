@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from kawasan.services import base_kawasan_ensure_all
-from scoring.services import recompute_request, recompute_sites
+from scoring.queue import recompute_request, recompute_sites
 from sites.importing.readers import files_read
 from sites.importing.records import SKIP_REASONS, ImportDataError
 from sites.importing.writing import sites_write
