@@ -312,11 +312,9 @@ def _our_apps() -> list[str]:
     """The apps of INSTALLED_APPS whose code lives in this checkout."""
     ours = []
     for config in django_apps.get_app_configs():
-        try:
-            Path(config.path).resolve().relative_to(ROOT)
-        except ValueError:
-            continue
-        ours.append(config.name)
+        # A folder at the top of the checkout (a virtualenv inside it holds other apps).
+        if Path(config.path).resolve().parent == ROOT:
+            ours.append(config.name)
     return ours
 
 
