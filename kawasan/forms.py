@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +25,7 @@ class KawasanFilterForm(forms.Form):
 
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["wilayah"].queryset = regions
+        cast(forms.ModelChoiceField, self.fields["wilayah"]).queryset = regions
 
 
 class KawasanCreateForm(forms.Form):
@@ -45,7 +47,7 @@ class KawasanCreateForm(forms.Form):
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
         # Only the user's CHANGE territory: other regions are neither offered nor accepted.
-        self.fields["region"].queryset = regions
+        cast(forms.ModelChoiceField, self.fields["region"]).queryset = regions
 
 
 class _SiteChoiceField(forms.ModelChoiceField):
@@ -68,4 +70,4 @@ class KawasanEditForm(forms.Form):
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["hub"].queryset = members
+        cast(forms.ModelChoiceField, self.fields["hub"]).queryset = members

@@ -56,6 +56,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
+from typing import Any
 
 CLUSTERS = ("I", "II", "III", "IV", "V")
 _CLUSTER_INDEX = {c: i for i, c in enumerate(CLUSTERS)}
@@ -235,10 +236,10 @@ def policy_errors(p: Policy) -> list[str]:
         for key, value in p.site_weights.items():
             if not _is_number(value) or not 0 <= value <= 1:
                 errors.append(f"site_weights[{key}]: bobot harus antara 0 dan 1.")
-    bounds = []
-    for item in p.bands:
+    bounds: list[float] = []
+    for band in p.bands:
         try:
-            bound, name = item
+            bound, name = band
         except (TypeError, ValueError):
             errors.append("bands: tiap baris harus (batas bawah, nama).")
             continue
@@ -274,7 +275,7 @@ _POLICY_SCALARS = (
 
 def policy_to_dict(p: Policy) -> dict:
     """A JSON-safe dict (lists, strings, numbers) that policy_from_dict turns back into p."""
-    d = {"version": p.version}
+    d: dict[str, Any] = {"version": p.version}
     for name in _POLICY_SCALARS:
         d[name] = getattr(p, name)
     d["expected"] = {
@@ -292,7 +293,12 @@ def policy_from_dict(d: Mapping) -> Policy:
 
     Raises ValueError naming the field when the data is incomplete or invalid.
     """
-    required = ("version", "weight_coverage", "weight_connectivity", "weight_proximity")
+    required: tuple[str, ...] = (
+        "version",
+        "weight_coverage",
+        "weight_connectivity",
+        "weight_proximity",
+    )
     required += ("weight_freshness", "expected", "hub_distance_m", "freshness_days")
     required += ("site_weights", "bands")
     missing = [key for key in required if key not in d]
@@ -309,7 +315,7 @@ def policy_from_dict(d: Mapping) -> Policy:
         raise ValueError(
             "expected/bands/site_weights: format tidak sesuai (lihat policy_to_dict)."
         ) from exc
-    kwargs = {
+    kwargs: dict[str, Any] = {
         "version": str(d["version"]),
         "expected": expected,
         "bands": bands,
@@ -706,12 +712,12 @@ def next_steps(
 
     # For each missing cluster edge, the one most promising pair: bounded to 10 candidates.
     for x, y in base.details["missing_edges"]:
-        pair = _best_pair(members, x, y, hub_id)
-        if pair is None or pair in tried_pairs:
+        best = _best_pair(members, x, y, hub_id)
+        if best is None or best in tried_pairs:
             continue
-        tried_pairs.add(pair)
+        tried_pairs.add(best)
         consider(
-            replace(inp, links=(*inp.links, LinkInput(*pair))), kind="link_sites", site_ids=pair
+            replace(inp, links=(*inp.links, LinkInput(*best))), kind="link_sites", site_ids=best
         )
 
     # No hub: make each RPTRA member the hub in turn.

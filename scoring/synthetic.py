@@ -554,7 +554,7 @@ def synthetic_generate(
             def site_rows(plans=plans, site_base=site_base):
                 for p, base in zip(plans, site_base, strict=True):
                     for j, s in enumerate(p.sites):
-                        row = (
+                        row: tuple[object, ...] = (
                             base + j,
                             f"{labels[s.type_codes[0]]} {p.name} {j + 1}",
                             p.code,

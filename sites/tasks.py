@@ -4,12 +4,15 @@ The reminders are idempotent per period (a recipient reminded in the last days i
 so a redelivered or repeated run sends nothing twice. The schedule is services/schedule.py.
 """
 
+from typing import Any
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from . import review
 
-_RETRY = {
+# Any: mixed values, read by shared_task's keyword overloads.
+_RETRY: dict[str, Any] = {
     "acks_late": True,
     "autoretry_for": (OperationalError, InterfaceError),
     "retry_backoff": 30,

@@ -221,8 +221,9 @@ def site_edit(request, pk):
         except services.StaleEdit as exc:
             stale = exc
             # The form keeps the user's values; saving again now knowingly replaces theirs.
-            data["version"] = str(exc.version)
-            form = SiteForm(data, site=exc.site)
+            resubmit = request.POST.copy()
+            resubmit["version"] = str(exc.version)
+            form = SiteForm(resubmit, site=exc.site)
             form.is_valid()
         except review.ReviewConflict as exc:
             conflict = str(exc)
@@ -299,7 +300,7 @@ def site_document_add(request, pk):
         except ValidationError as exc:
             _show_validation_error(form, exc)
         else:
-            if doc.pending_change_id:
+            if doc.pending_change is not None:
                 messages.success(
                     request,
                     _("Dokumen disimpan dan diajukan ke suku dinas; tampil setelah disetujui."),
