@@ -18,8 +18,8 @@ class User(AbstractUser):
     inbox_version = models.PositiveIntegerField(default=0, editable=False)
     VERSION_FIELDS = ("grants_version", "inbox_version")
 
-    # Not AbstractUser.Meta: it holds only these two names and `abstract`, which a subclass's
-    # Meta would reset anyway (and its stub types the names as plain str, not lazy text).
+    # A plain Meta: AbstractUser.Meta sets only these two names and `abstract` (which Django
+    # resets for a concrete subclass), and its stub types the names as str, refusing lazy text.
     class Meta:
         verbose_name = _("pengguna")
         verbose_name_plural = _("pengguna")
