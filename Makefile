@@ -57,9 +57,12 @@ $(DB_STAMP): $(VENV)/.installed $(MIGRATIONS) $(MO_FILES)
 test: $(VENV)/.installed $(MO_FILES)
 	KALTARA_DATA_DIR=$(DATA_DIR) $(PY) -m pytest $(PYTEST_ARGS)
 
+# Everything from the venv, nothing fetched: the same checks as .pre-commit-config.yaml.
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint templates --lint
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 
 worker: setup

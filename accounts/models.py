@@ -18,7 +18,9 @@ class User(AbstractUser):
     inbox_version = models.PositiveIntegerField(default=0, editable=False)
     VERSION_FIELDS = ("grants_version", "inbox_version")
 
-    class Meta(AbstractUser.Meta):
+    # A plain Meta: AbstractUser.Meta sets only these two names and `abstract` (which Django
+    # resets for a concrete subclass), and its stub types the names as str, refusing lazy text.
+    class Meta:
         verbose_name = _("pengguna")
         verbose_name_plural = _("pengguna")
 
@@ -69,7 +71,7 @@ class Role(models.TextChoices):
 
 
 # The region level each role is granted over (admin: any level).
-ROLE_LEVEL = {
+ROLE_LEVEL: dict[str, str] = {
     Role.LURAH: "kelurahan",
     Role.CAMAT: "kecamatan",
     Role.SUDIN: "kabkota",
@@ -84,7 +86,7 @@ def grants_changed(user_ids) -> None:
         User.objects.filter(pk__in=ids).update(grants_version=F("grants_version") + 1)
 
 
-class AssignmentQuerySet(models.QuerySet):
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
     """Bulk writes bump the grants version too (they send no signals).
 
     Deletes need nothing here: with receivers connected Django deletes row by row and
@@ -197,6 +199,7 @@ def _assignment_changed(sender, instance, **kwargs):
     # The user object the assignment holds (often the caller's own) forgets the grants it
     # cached, so code holding it sees the change as the next request will.
     user = Assignment._meta.get_field("user").get_cached_value(instance, default=None)
-    if user is not None:
+    if isinstance(user, User):
         user.__dict__.pop("_kaltara_grants", None)
-        user.grants_version = None  # unknown now: scoping reads the grants afresh
+        # None (never saved: only this in-memory object) means unknown: scoping reads afresh.
+        user.grants_version = None  # type: ignore[assignment]

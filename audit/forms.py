@@ -43,7 +43,8 @@ class AuditFilterForm(CleanTextMixin, forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("dari"), cleaned.get("sampai")
         if start and end and end < start:
             self.add_error("sampai", _("Sampai tanggal: tidak boleh sebelum tanggal mulai."))

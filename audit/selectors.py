@@ -13,10 +13,11 @@ trail is.
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from axes.models import AccessFailureLog, AccessLog
 from django.contrib.admin.models import LogEntry
-from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import CharField, F, Manager, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -128,7 +129,11 @@ def _users_in_region(code: str) -> QuerySet:
 # (kind, model manager, time field, actor field or None, username field or None,
 #  region lookup or None). Sources without a region of their own (a sign-in, an export)
 # are placed by the actor's assignments.
-def _sources():
+# kind, its rows, time field, actor id field, username field (sign-ins), region lookup
+_Source = tuple[str, Manager[Any], str, str | None, str | None, str | None]
+
+
+def _sources() -> list[_Source]:
     return [
         (Kind.SITE, SiteChange.objects, "at", "user_id", None, "site__kelurahan__code"),
         (Kind.REVIEW, ReviewEvent.objects, "at", "user_id", None, "site__kelurahan__code"),
@@ -143,6 +148,7 @@ def _sources():
 
 def _source_queryset(kind, manager, at_field, actor_field, username_field, region_lookup, flt):
     qs = manager.order_by()
+    actor: F | Subquery
     if actor_field is not None:
         actor = F(actor_field)
     else:
@@ -350,7 +356,7 @@ def _admin_rows(ids):
             at=e.action_time,
             actor=None,
             actor_name="",
-            action={1: _("Ditambah"), 2: _("Diubah"), 3: _("Dihapus")}.get(e.action_flag, ""),
+            action=str({1: _("Ditambah"), 2: _("Diubah"), 3: _("Dihapus")}.get(e.action_flag, "")),
             subject=f"{e.content_type.name if e.content_type else ''}: {e.object_repr}",
             note=e.get_change_message(),
         )
@@ -387,7 +393,7 @@ def audit_rows(entries) -> list[AuditRow]:
         .order_by("user_id", "role", "region_id")
     ):
         label = f"{a.get_role_display()} {a.region.name}"
-        if a.sector_id:
+        if a.sector is not None:  # select_related: no query
             label = f"{label} ({a.sector.name})"
         roles.setdefault(a.user_id, []).append(label)
     rows = []

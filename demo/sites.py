@@ -75,7 +75,8 @@ def demo_reviews_create() -> DemoReviewsReport:
     report = DemoReviewsReport()
     for key in keys:
         site = sites[key]
-        reviewer = users.get(REVIEWERS[key]) if REVIEWERS[key] else None
+        reviewer_name = REVIEWERS[key]
+        reviewer = users.get(reviewer_name) if reviewer_name else None
         if site.review_state == ReviewState.VERIFIED or (
             site.review_state == ReviewState.SUBMITTED and reviewer is None
         ):
@@ -96,7 +97,7 @@ def demo_reviews_create() -> DemoReviewsReport:
     return report
 
 
-def _demo_answers(site: Site) -> dict[int, tuple[bool, str]]:
+def _demo_answers(site: Site) -> dict[int, tuple[bool | None, str]]:
     answered = {a.item_id for a in site.checklist_answers.all()}
     return {
         item.pk: (item.code not in NOT_MET, checklists.DEMO_NOTE)

@@ -70,16 +70,16 @@ def load_users_create(
         return [codes[(i * step) % len(codes)] for i in range(n)]
 
     sectors = {s.code: s for s in Sector.objects.filter(code__in=LOAD_SECTORS)}
-    wanted = []  # username, role, region, sector
+    wanted: list[tuple[str, Role, str, Sector | None]] = []  # username, role, region, sector
     for i, code in enumerate(spread("kelurahan", lurah), 1):
         wanted.append((f"{LOAD_PREFIX}lurah.{i:03}", Role.LURAH, code, None))
     for i, code in enumerate(spread("kecamatan", camat), 1):
         wanted.append((f"{LOAD_PREFIX}camat.{i:03}", Role.CAMAT, code, None))
     kota = spread("kabkota", 6)
     for i in range(sudin):
-        sector = sectors[LOAD_SECTORS[i % len(LOAD_SECTORS)]]
+        sudin_sector = sectors[LOAD_SECTORS[i % len(LOAD_SECTORS)]]
         code = kota[(i // len(LOAD_SECTORS)) % len(kota)]
-        wanted.append((f"{LOAD_PREFIX}sudin.{i + 1:03}", Role.SUDIN, code, sector))
+        wanted.append((f"{LOAD_PREFIX}sudin.{i + 1:03}", Role.SUDIN, code, sudin_sector))
     for i in range(provinsi):
         wanted.append((f"{LOAD_PREFIX}provinsi.{i + 1:03}", Role.PROVINSI, "31", None))
 

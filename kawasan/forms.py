@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +26,7 @@ class KawasanFilterForm(CleanTextMixin, forms.Form):
 
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["wilayah"].queryset = regions
+        cast(forms.ModelChoiceField, self.fields["wilayah"]).queryset = regions
 
 
 class KawasanCreateForm(CleanTextMixin, forms.Form):
@@ -46,7 +48,7 @@ class KawasanCreateForm(CleanTextMixin, forms.Form):
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
         # Only the user's CHANGE territory: other regions are neither offered nor accepted.
-        self.fields["region"].queryset = regions
+        cast(forms.ModelChoiceField, self.fields["region"]).queryset = regions
 
 
 class _SiteChoiceField(forms.ModelChoiceField):
@@ -72,4 +74,4 @@ class KawasanEditForm(CleanTextMixin, forms.Form):
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["hub"].queryset = members
+        cast(forms.ModelChoiceField, self.fields["hub"]).queryset = members

@@ -8,6 +8,7 @@ import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.contrib.gis.geos import GEOSException, LinearRing, MultiPolygon, Point, Polygon
 from django.core.cache import cache
@@ -142,7 +143,8 @@ def _parse_multipolygon(geometry, where: str) -> MultiPolygon:
     # The rings are built from the coordinates by GEOS alone, read as WGS84: GEOSGeometry
     # would hand GeoJSON text to GDAL (which cannot be kept from opening files or URLs named
     # in it), and a "crs" member or anything else in the geometry is never read.
-    polygons = geometry.get("coordinates")
+    # Whatever the file holds: a wrong shape fails in the try below (TypeError and the like).
+    polygons: Any = geometry.get("coordinates")
     if geometry["type"] == "Polygon":
         polygons = [polygons]
     try:

@@ -12,7 +12,7 @@ class Level(models.TextChoices):
 
 # A Kemendagri code is a dotted path; its number of parts gives the level.
 LEVEL_BY_PARTS = {1: Level.PROVINSI, 2: Level.KABKOTA, 3: Level.KECAMATAN, 4: Level.KELURAHAN}
-CHILD_LEVEL = {
+CHILD_LEVEL: dict[str, str] = {
     Level.PROVINSI: Level.KABKOTA,
     Level.KABKOTA: Level.KECAMATAN,
     Level.KECAMATAN: Level.KELURAHAN,

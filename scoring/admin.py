@@ -4,6 +4,7 @@ A policy that a stored score names is shown read-only (a change is a new version
 is activated through the action, which also recomputes every kawasan.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -12,8 +13,32 @@ from . import queue, services
 from .models import KawasanScore, ScoreRun, ScoreSnapshot, ScoringPolicy
 
 
+class ScoringPolicyForm(forms.ModelForm):
+    """The admin's form (the admin adds the model and fields): a policy that a stored score
+    names is not edited, and params are checked against the version they will be saved under.
+    """
+
+    def clean(self):
+        super().clean()
+        cleaned = self.cleaned_data
+        # The policy being changed (None when adding): its stored values, not yet the posted ones.
+        obj = self.instance if self.instance.pk is not None else None
+        if obj is not None and self.changed_data and services.policy_is_used(obj):
+            raise ValidationError(
+                _("Versi ini sudah dipakai oleh skor tersimpan: buat versi baru.")
+            )
+        version = cleaned.get("version") or (obj.version if obj else "")
+        if "params" in cleaned and version:
+            try:
+                services.policy_validate_params(cleaned["params"], version=version)
+            except ValidationError as exc:
+                self.add_error("params", exc.message_dict.get("params", exc.messages))
+        return cleaned
+
+
 @admin.register(ScoringPolicy)
 class ScoringPolicyAdmin(admin.ModelAdmin):
+    form = ScoringPolicyForm
     list_display = ["version", "name", "is_active", "activated_at", "created_at"]
     fields = ["version", "name", "params", "is_active", "activated_at", "created_at", "created_by"]
     actions = ["activate"]
@@ -40,26 +65,6 @@ class ScoringPolicyAdmin(admin.ModelAdmin):
         obj.created_by = request.user
         obj.params = {**obj.params, "version": obj.version}
         super().save_model(request, obj, form, change)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-
-        class PolicyForm(form):
-            def clean(self):
-                cleaned = super().clean()
-                if obj is not None and self.changed_data and services.policy_is_used(obj):
-                    raise ValidationError(
-                        _("Versi ini sudah dipakai oleh skor tersimpan: buat versi baru.")
-                    )
-                version = cleaned.get("version") or (obj.version if obj else "")
-                if "params" in cleaned and version:
-                    try:
-                        services.policy_validate_params(cleaned["params"], version=version)
-                    except ValidationError as exc:
-                        self.add_error("params", exc.message_dict.get("params", exc.messages))
-                return cleaned
-
-        return PolicyForm
 
     @admin.action(description=_("Aktifkan versi terpilih (lalu hitung ulang semua skor)"))
     def activate(self, request, queryset):

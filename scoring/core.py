@@ -56,6 +56,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
+from typing import Any
 
 CLUSTERS = ("I", "II", "III", "IV", "V")
 _CLUSTER_INDEX = {c: i for i, c in enumerate(CLUSTERS)}
@@ -180,6 +181,23 @@ _STEP_ORDER = {k: i for i, k in enumerate(STEP_KINDS)}
 
 def policy_errors(p: Policy) -> list[str]:
     """What is wrong with a policy, one message per problem naming the field (empty: valid)."""
+    errors = _weight_errors(p) + _expected_errors(p.expected)
+    if not _is_number(p.hub_distance_m) or p.hub_distance_m <= 0:
+        errors.append("hub_distance_m: jarak harus angka > 0 (meter).")
+    if isinstance(p.freshness_days, bool) or not isinstance(p.freshness_days, int):
+        errors.append("freshness_days: harus bilangan bulat hari.")
+    elif p.freshness_days < 0:
+        errors.append("freshness_days: tidak boleh negatif.")
+    errors += _site_weight_errors(p.site_weights)
+    errors += _band_errors(p.bands)
+    if not _is_number(p.connectivity_edge_share) or not 0 <= p.connectivity_edge_share <= 1:
+        errors.append("connectivity_edge_share: harus antara 0 dan 1.")
+    if not isinstance(p.band_below, str) or not p.band_below:
+        errors.append("band_below: nama predikat di bawah batas pertama wajib diisi.")
+    return errors
+
+
+def _weight_errors(p: Policy) -> list[str]:
     errors = []
     weights = {
         "weight_coverage": p.weight_coverage,
@@ -195,50 +213,58 @@ def policy_errors(p: Policy) -> list[str]:
         errors.append(
             f"weight_*: jumlah keempat bobot harus 1 (sekarang {sum(weights.values()):g})."
         )
-    if not isinstance(p.expected, Mapping):
-        errors.append("expected: harus berupa pemetaan klaster -> jenis layanan.")
-    else:
-        for cluster in p.expected:
-            if cluster not in _CLUSTER_INDEX:
-                errors.append(f"expected: klaster {cluster!r} tidak dikenal (pakai I..V).")
-        for cluster in CLUSTERS:
-            items = p.expected.get(cluster)
-            if not items:
-                errors.append(f"expected[{cluster}]: isi minimal satu jenis layanan.")
+    return errors
+
+
+def _expected_errors(expected) -> list[str]:
+    if not isinstance(expected, Mapping):
+        return ["expected: harus berupa pemetaan klaster -> jenis layanan."]
+    errors = []
+    for cluster in expected:
+        if cluster not in _CLUSTER_INDEX:
+            errors.append(f"expected: klaster {cluster!r} tidak dikenal (pakai I..V).")
+    for cluster in CLUSTERS:
+        items = expected.get(cluster)
+        if not items:
+            errors.append(f"expected[{cluster}]: isi minimal satu jenis layanan.")
+            continue
+        seen = set()
+        for item in items:
+            try:
+                code, req = item
+            except (TypeError, ValueError):
+                errors.append(f"expected[{cluster}]: tiap baris harus (kode, jumlah).")
                 continue
-            seen = set()
-            for item in items:
-                try:
-                    code, req = item
-                except (TypeError, ValueError):
-                    errors.append(f"expected[{cluster}]: tiap baris harus (kode, jumlah).")
-                    continue
-                if not isinstance(code, str) or not code:
-                    errors.append(f"expected[{cluster}]: kode jenis layanan kosong.")
-                elif code in seen:
-                    errors.append(f"expected[{cluster}]: jenis {code} tercantum dua kali.")
-                seen.add(code)
-                if isinstance(req, bool) or not isinstance(req, int) or req < 1:
-                    errors.append(f"expected[{cluster}][{code}]: jumlah harus bilangan bulat >= 1.")
-    if not _is_number(p.hub_distance_m) or p.hub_distance_m <= 0:
-        errors.append("hub_distance_m: jarak harus angka > 0 (meter).")
-    if isinstance(p.freshness_days, bool) or not isinstance(p.freshness_days, int):
-        errors.append("freshness_days: harus bilangan bulat hari.")
-    elif p.freshness_days < 0:
-        errors.append("freshness_days: tidak boleh negatif.")
-    if not isinstance(p.site_weights, Mapping):
-        errors.append("site_weights: harus berupa pemetaan status -> bobot.")
-    else:
-        for key in ("verified", "verified_stale"):
-            if key not in p.site_weights:
-                errors.append(f"site_weights: bobot {key!r} wajib diisi.")
-        for key, value in p.site_weights.items():
-            if not _is_number(value) or not 0 <= value <= 1:
-                errors.append(f"site_weights[{key}]: bobot harus antara 0 dan 1.")
-    bounds = []
-    for item in p.bands:
+            if not isinstance(code, str) or not code:
+                errors.append(f"expected[{cluster}]: kode jenis layanan kosong.")
+            elif code in seen:
+                errors.append(f"expected[{cluster}]: jenis {code} tercantum dua kali.")
+            seen.add(code)
+            if isinstance(req, bool) or not isinstance(req, int) or req < 1:
+                errors.append(f"expected[{cluster}][{code}]: jumlah harus bilangan bulat >= 1.")
+    return errors
+
+
+def _site_weight_errors(site_weights) -> list[str]:
+    if not isinstance(site_weights, Mapping):
+        return ["site_weights: harus berupa pemetaan status -> bobot."]
+    errors = [
+        f"site_weights: bobot {key!r} wajib diisi."
+        for key in ("verified", "verified_stale")
+        if key not in site_weights
+    ]
+    for key, value in site_weights.items():
+        if not _is_number(value) or not 0 <= value <= 1:
+            errors.append(f"site_weights[{key}]: bobot harus antara 0 dan 1.")
+    return errors
+
+
+def _band_errors(bands) -> list[str]:
+    errors = []
+    bounds: list[float] = []
+    for band in bands:
         try:
-            bound, name = item
+            bound, name = band
         except (TypeError, ValueError):
             errors.append("bands: tiap baris harus (batas bawah, nama).")
             continue
@@ -248,10 +274,6 @@ def policy_errors(p: Policy) -> list[str]:
             bounds.append(bound)
     if any(b2 <= b1 for b1, b2 in zip(bounds, bounds[1:], strict=False)):
         errors.append("bands: batas bawah harus naik berurutan.")
-    if not _is_number(p.connectivity_edge_share) or not 0 <= p.connectivity_edge_share <= 1:
-        errors.append("connectivity_edge_share: harus antara 0 dan 1.")
-    if not isinstance(p.band_below, str) or not p.band_below:
-        errors.append("band_below: nama predikat di bawah batas pertama wajib diisi.")
     return errors
 
 
@@ -274,7 +296,7 @@ _POLICY_SCALARS = (
 
 def policy_to_dict(p: Policy) -> dict:
     """A JSON-safe dict (lists, strings, numbers) that policy_from_dict turns back into p."""
-    d = {"version": p.version}
+    d: dict[str, Any] = {"version": p.version}
     for name in _POLICY_SCALARS:
         d[name] = getattr(p, name)
     d["expected"] = {
@@ -292,7 +314,12 @@ def policy_from_dict(d: Mapping) -> Policy:
 
     Raises ValueError naming the field when the data is incomplete or invalid.
     """
-    required = ("version", "weight_coverage", "weight_connectivity", "weight_proximity")
+    required: tuple[str, ...] = (
+        "version",
+        "weight_coverage",
+        "weight_connectivity",
+        "weight_proximity",
+    )
     required += ("weight_freshness", "expected", "hub_distance_m", "freshness_days")
     required += ("site_weights", "bands")
     missing = [key for key in required if key not in d]
@@ -309,7 +336,7 @@ def policy_from_dict(d: Mapping) -> Policy:
         raise ValueError(
             "expected/bands/site_weights: format tidak sesuai (lihat policy_to_dict)."
         ) from exc
-    kwargs = {
+    kwargs: dict[str, Any] = {
         "version": str(d["version"]),
         "expected": expected,
         "bands": bands,
@@ -445,7 +472,8 @@ def points_to_next_band(breakdown: Breakdown, policy: Policy) -> float | None:
     return None
 
 
-def score_kawasan(inp: KawasanInput, policy: Policy) -> Breakdown:
+# One pass over sites and links for four components (the hot path at national scale).
+def score_kawasan(inp: KawasanInput, policy: Policy) -> Breakdown:  # noqa: C901
     """Score one kawasan. O(sites + links); see the module docstring for the edge cases."""
     compiled = policy._compiled
     expected_codes = compiled.expected_codes
@@ -615,7 +643,8 @@ def score_kawasan(inp: KawasanInput, policy: Policy) -> Breakdown:
 # --- next steps -----------------------------------------------------------------------
 
 
-def next_steps(
+# One short block per kind of step around the shared scoring of candidates: kept together.
+def next_steps(  # noqa: C901
     inp: KawasanInput,
     policy: Policy,
     *,
@@ -706,12 +735,12 @@ def next_steps(
 
     # For each missing cluster edge, the one most promising pair: bounded to 10 candidates.
     for x, y in base.details["missing_edges"]:
-        pair = _best_pair(members, x, y, hub_id)
-        if pair is None or pair in tried_pairs:
+        best = _best_pair(members, x, y, hub_id)
+        if best is None or best in tried_pairs:
             continue
-        tried_pairs.add(pair)
+        tried_pairs.add(best)
         consider(
-            replace(inp, links=(*inp.links, LinkInput(*pair))), kind="link_sites", site_ids=pair
+            replace(inp, links=(*inp.links, LinkInput(*best))), kind="link_sites", site_ids=best
         )
 
     # No hub: make each RPTRA member the hub in turn.

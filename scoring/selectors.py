@@ -89,7 +89,7 @@ def _kawasan_inputs_batch(
     hubs = dict(Kawasan.objects.filter(pk__in=ids).order_by().values_list("pk", "hub_id"))
 
     members: dict[int, set[int]] = defaultdict(set)  # kawasan -> site ids
-    site_rows: dict[int, tuple] = {}
+    site_rows: dict[int, list] = {}
     codes_of_site: dict[int, set[str]] = defaultdict(set)
     rows = (
         Membership.objects.filter(kawasan_id__in=ids)
@@ -163,7 +163,9 @@ def _links_within(ids: list[int], today: date) -> list[tuple[int, int, int]]:
     q = connection.ops.quote_name
     link, member = SiteLink._meta, Membership._meta
     a, b = q(link.get_field("site_a").column), q(link.get_field("site_b").column)
-    start, end = q(link.get_field("start_date").column), q(link.get_field("end_date").column)
+    start_col, end_col = link.get_field("start_date").column, link.get_field("end_date").column
+    assert start_col and end_col  # concrete fields: a column always (typed optional for others)
+    start, end = q(start_col), q(end_col)
     site, kawasan = q(member.get_field("site").column), q(member.get_field("kawasan").column)
     placeholders = ", ".join(["%s"] * len(ids))
     sql = (
@@ -228,7 +230,7 @@ class RegionScore:
 
 _AGGREGATE_LEVELS = (Level.KELURAHAN, Level.KECAMATAN, Level.KABKOTA)
 # Position of the code at each level in code_ancestors(kelurahan code).
-_ANCESTOR_INDEX = {Level.KABKOTA: 1, Level.KECAMATAN: 2, Level.KELURAHAN: 3}
+_ANCESTOR_INDEX: dict[str, int] = {Level.KABKOTA: 1, Level.KECAMATAN: 2, Level.KELURAHAN: 3}
 
 
 def _mean(values: list[float]) -> float:

@@ -473,6 +473,32 @@ def _has_field(model, name: str) -> bool:
     return any(f.name == name for f in model._meta.concrete_fields)
 
 
+def _site_rows(plans, site_base, labels, seed, now, with_submitted_at):
+    """The Site rows of the plans, in site_columns' order; a plan's sites from its base id."""
+    for p, base in zip(plans, site_base, strict=True):
+        for j, s in enumerate(p.sites):
+            row: tuple[object, ...] = (
+                base + j,
+                f"{labels[s.type_codes[0]]} {p.name} {j + 1}",
+                p.code,
+                _point(s.lat, s.lon),
+                s.operating_status,
+                s.review_state,
+                now - timedelta(days=s.state_days_ago) if s.review_state == "verified" else None,
+                SOURCE,
+                f"{seed}:{p.code}:{j + 1}",
+                now,
+                now,
+            )
+            if with_submitted_at:
+                row += (
+                    now - timedelta(days=s.state_days_ago)
+                    if s.review_state == "submitted"
+                    else None,
+                )
+            yield row
+
+
 def synthetic_generate(
     *,
     seed: int = DEFAULT_SEED,
@@ -551,33 +577,8 @@ def synthetic_generate(
                 next_id += len(p.sites)
             t1 = time.monotonic()
 
-            def site_rows(plans=plans, site_base=site_base):
-                for p, base in zip(plans, site_base, strict=True):
-                    for j, s in enumerate(p.sites):
-                        row = (
-                            base + j,
-                            f"{labels[s.type_codes[0]]} {p.name} {j + 1}",
-                            p.code,
-                            _point(s.lat, s.lon),
-                            s.operating_status,
-                            s.review_state,
-                            now - timedelta(days=s.state_days_ago)
-                            if s.review_state == "verified"
-                            else None,
-                            SOURCE,
-                            f"{seed}:{p.code}:{j + 1}",
-                            now,
-                            now,
-                        )
-                        if with_submitted_at:
-                            row += (
-                                now - timedelta(days=s.state_days_ago)
-                                if s.review_state == "submitted"
-                                else None,
-                            )
-                        yield row
-
-            report.sites += _copy(cursor, Site, site_columns, site_rows())
+            rows = _site_rows(plans, site_base, labels, seed, now, with_submitted_at)
+            report.sites += _copy(cursor, Site, site_columns, rows)
             report.site_types += _copy(
                 cursor,
                 through,

@@ -63,7 +63,7 @@ class SiteFilter(django_filters.FilterSet):
 
     class Meta:
         model = Site
-        fields = []
+        fields: list[str] = []
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         super().__init__(data, queryset, request=request, prefix=prefix)

@@ -2,6 +2,7 @@
 
 import json
 import math
+from typing import cast
 
 from django import forms
 from django.contrib.gis.geos import Point
@@ -104,7 +105,8 @@ class TypesField(forms.ModelMultipleChoiceField):
                     code="invalid_choice",
                     params={"value": pk},
                 )
-        return super()._check_values(value)
+        # Private in Django (the hook this override exists for), so absent from the stubs.
+        return super()._check_values(value)  # type: ignore[misc]
 
 
 class SiteForm(CleanTextMixin, forms.Form):
@@ -168,10 +170,13 @@ class SiteForm(CleanTextMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if site is not None and site.operating_status == OperatingStatus.CLOSED:
             # A closed site can be reopened from the edit form.
-            self.fields["operating_status"].choices = OperatingStatus.choices
+            cast(
+                forms.ChoiceField, self.fields["operating_status"]
+            ).choices = OperatingStatus.choices
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         lat, lon = cleaned.get("latitude"), cleaned.get("longitude")
         if "location" in self.errors:
             return cleaned
@@ -221,10 +226,11 @@ class SiteDocumentForm(CleanTextMixin, forms.ModelForm):
 
     def __init__(self, *args, site, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = DocumentKind.choices
-        self.fields["checklist_item"].queryset = self.fields["checklist_item"].queryset.filter(
-            service_type__in=site.types.all()
-        )
+        cast(forms.ChoiceField, self.fields["kind"]).choices = DocumentKind.choices
+        item_field = cast(forms.ModelChoiceField, self.fields["checklist_item"])
+        items = item_field.queryset
+        assert items is not None  # a model form's ForeignKey field: always a queryset
+        item_field.queryset = items.filter(service_type__in=site.types.all())
         self.fields["file"].widget.attrs["accept"] = ".pdf,.jpg,.jpeg,.png"
         self.fields["file"].help_text = _("PDF, JPG atau PNG, paling besar 5 MB.")
 
@@ -242,7 +248,7 @@ class SiteDocumentForm(CleanTextMixin, forms.ModelForm):
 
 
 class LinkForm(CleanTextMixin, forms.Form):
-    other = forms.ModelChoiceField(
+    other: forms.ModelChoiceField = forms.ModelChoiceField(
         label=gettext_lazy("Situs yang dihubungkan"),
         queryset=None,
         widget=forms.RadioSelect,
@@ -263,7 +269,7 @@ class LinkForm(CleanTextMixin, forms.Form):
 
     def __init__(self, *args, candidates_qs, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["other"].queryset = candidates_qs
+        cast(forms.ModelChoiceField, self.fields["other"]).queryset = candidates_qs
 
 
 class LinkEndForm(CleanTextMixin, forms.Form):
@@ -312,7 +318,7 @@ class ChecklistForm(CleanTextMixin, forms.Form):
 
     def rows(self):
         """(service type, [(item, answer field, note field)]) for the template."""
-        groups = []
+        groups: list[tuple[ServiceType, list]] = []
         for item in self.items:
             if not groups or groups[-1][0] != item.service_type:
                 groups.append((item.service_type, []))
@@ -345,7 +351,7 @@ class VerifyForm(VersionForm):
 
     def __init__(self, *args, item_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["confirmed"].choices = [(i, str(i)) for i in item_ids]
+        cast(forms.ChoiceField, self.fields["confirmed"]).choices = [(i, str(i)) for i in item_ids]
 
 
 class ReturnForm(VersionForm):

@@ -170,6 +170,9 @@ class Site(models.Model):
     is_demo = models.BooleanField(_("data demo"), default=False)
     # Optimistic locking: every save increments it; a form carrying an older one is refused.
     version = models.PositiveIntegerField(_("versi"), default=1)
+    # Not a column: services.site_update sets it on the site it returns (the open pending
+    # change its reviewed fields went into, or None).
+    pending_change: "PendingChange | None"
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

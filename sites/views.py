@@ -230,8 +230,9 @@ def site_edit(request, pk):
         except editing.StaleEdit as exc:
             stale = exc
             # The form keeps the user's values; saving again now knowingly replaces theirs.
-            data["version"] = str(exc.version)
-            form = SiteForm(data, site=exc.site)
+            resubmit = request.POST.copy()
+            resubmit["version"] = str(exc.version)
+            form = SiteForm(resubmit, site=exc.site)
             form.is_valid()
         except transitions.ReviewConflict as exc:
             conflict = str(exc)
@@ -313,7 +314,7 @@ def site_document_add(request, pk):
         except ValidationError as exc:
             _show_validation_error(form, exc)
         else:
-            if doc.pending_change_id:
+            if doc.pending_change is not None:
                 messages.success(
                     request,
                     _("Dokumen disimpan dan diajukan ke suku dinas; tampil setelah disetujui."),
