@@ -3,7 +3,7 @@
 import math
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts import scoping
@@ -24,10 +24,19 @@ def with_facts(qs: QuerySet[Kawasan]) -> QuerySet[Kawasan]:
     return qs.select_related("region", "hub").defer("region__boundary")
 
 
-def kawasan_list(*, region_code: str | None = None) -> QuerySet[Kawasan]:
-    """Every kawasan with its public facts; kawasan are public to signed-in users."""
+def kawasan_list(user, *, region_code: str | None = None) -> QuerySet[Kawasan]:
+    """Every kawasan with its public facts; kawasan are public to signed-in users.
+
+    Its members and hub are sites, named and counted only as far as the user may see them
+    (Site.objects.visible_to): `member_count` counts the visible members, `hub_visible`
+    says whether the hub's name may be shown.
+    """
+    visible = Site.objects.visible_to(user)
     qs = with_facts(Kawasan.objects.all()).annotate(
-        member_count=Count("memberships", distinct=True)
+        member_count=Count(
+            "memberships", filter=Q(memberships__site__in=visible.values("pk")), distinct=True
+        ),
+        hub_visible=Exists(visible.filter(pk=OuterRef("hub_id"))),
     )
     if region_code:
         qs = qs.filter(subtree_q("region__code", region_code))
@@ -85,12 +94,17 @@ class KawasanView:
     kawasan: Kawasan
     # The members this user may see, with types prefetched and hub_distance_m (metres) set.
     members: list[Site]
-    hidden_members: int  # members not (yet) public to this user
+    hidden_members: int  # members the user may not see: never shown, nor counted on a page
     links: list[SiteLink]  # active links between visible members
+
+    @property
+    def hub_visible(self) -> bool:
+        hub_id = self.kawasan.hub_id
+        return hub_id is not None and any(s.pk == hub_id for s in self.members)
 
     def map_data(self) -> dict:
         hub = self.kawasan.hub
-        hub_visible = hub is not None and any(s.pk == hub.pk for s in self.members)
+        hub_visible = self.hub_visible
         return {
             "radius": HUB_WALK_RADIUS_M,
             "hub": (

@@ -40,7 +40,7 @@ def kawasan_list(request):
     # Kawasan are public facts: every signed-in user sees the whole list.
     form = KawasanFilterForm(request.GET or None, regions=selectors.kawasan_filter_regions())
     region = form.cleaned_data.get("wilayah") if form.is_valid() else None
-    qs = selectors.kawasan_list(region_code=region.code if region else None)
+    qs = selectors.kawasan_list(request.user, region_code=region.code if region else None)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {
         "form": form,

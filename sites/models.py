@@ -365,6 +365,11 @@ class SiteChange(models.Model):
     action = models.CharField(_("tindakan"), max_length=30)
     # {"field": [old, new], ...} as display strings
     changes = models.JSONField(_("perubahan"), default=dict, blank=True)
+    # The other end of a link event: its name in `changes` is shown only to users who may
+    # see that site (the history of a public site must not name another area's draft).
+    other_site = models.ForeignKey(
+        Site, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     reason = models.TextField(_("alasan"), blank=True)
 
     class Meta:

@@ -15,6 +15,7 @@ from django.contrib.gis.geos import Point, Polygon
 from django.db.models import Exists, FloatField, Func, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts import scoping
 from accounts.scoping import Right
@@ -37,6 +38,30 @@ DUPLICATE_RADIUS_M = 100.0
 _EARTH_RADIUS_M = 6_371_008.8
 
 PUBLIC_Q = public_q()
+
+
+# How a site is mentioned where the user may not see it (a link's other end, a kawasan's
+# hub or member, a duplicate nearby): never its name, type or place.
+HIDDEN_SITE = gettext_lazy("situs lain (tidak dapat ditampilkan)")
+
+
+def visible_site_ids(user, ids) -> set[int]:
+    """Of these site ids, the ones the user may see (name and details), in one query.
+
+    The same rule as the site page (Site.objects.visible_to): every surface that names a
+    site it did not fetch through that queryset asks this before printing the name.
+    """
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return set()
+    return set(Site.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def site_label(site: Site | None, visible: set[int]) -> str:
+    """The site's name if it is in `visible` (from visible_site_ids), else HIDDEN_SITE."""
+    if site is None:
+        return ""
+    return site.name if site.pk in visible else str(HIDDEN_SITE)
 
 
 def site_sector_ids(site: Site) -> list[int]:
@@ -214,17 +239,16 @@ class LinkRow:
     def active(self) -> bool:
         return self.link.end_date is None
 
+    @property
+    def other_label(self) -> str:
+        return self.other.name if self.other_visible else str(HIDDEN_SITE)
+
 
 def site_link_rows(user, site: Site) -> list[LinkRow]:
     """The site's links (prefetched by site_detail) with the other end, active first."""
     pairs = [(link, link.site_b) for link in site.links_as_a.all()]
     pairs += [(link, link.site_a) for link in site.links_as_b.all()]
-    other_ids = {other.pk for _, other in pairs}
-    visible = (
-        set(Site.objects.visible_to(user).filter(pk__in=other_ids).values_list("pk", flat=True))
-        if other_ids
-        else set()
-    )
+    visible = visible_site_ids(user, {other.pk for _, other in pairs})
     rows = [LinkRow(link, other, other.pk in visible) for link, other in pairs]
     rows.sort(key=lambda r: (not r.active, -r.link.start_date.toordinal(), r.link.pk))
     return rows

@@ -47,9 +47,11 @@ _SIGNATURES = {
 }
 
 
-def _record(site: Site, user, action: str, changes: dict, reason: str = "") -> SiteChange:
+def _record(
+    site: Site, user, action: str, changes: dict, reason: str = "", other: Site | None = None
+) -> SiteChange:
     return SiteChange.objects.create(
-        site=site, user=user, action=action, changes=changes, reason=reason
+        site=site, user=user, action=action, changes=changes, reason=reason, other_site=other
     )
 
 
@@ -370,8 +372,9 @@ def link_create(
                 evidence=evidence or "",
                 created_by=user,
             )
-            _record(site_a, user, "link_created", {"links": ["", _link_label(kind, site_b)]})
-            _record(site_b, user, "link_created", {"links": ["", _link_label(kind, site_a)]})
+            label_b, label_a = _link_label(kind, site_b), _link_label(kind, site_a)
+            _record(site_a, user, "link_created", {"links": ["", label_b]}, other=site_b)
+            _record(site_b, user, "link_created", {"links": ["", label_a]}, other=site_a)
             signals.link_changed.send(sender=SiteLink, link=link, user=user)
     except IntegrityError as exc:
         # Someone made the same link between the check and the insert: the constraint holds.
@@ -407,6 +410,7 @@ def link_end(*, user, link: SiteLink, end_date: date | None = None, reason: str 
             "link_ended",
             {"links": [_link_label(link.kind, link.site_b), _("berakhir %(d)s") % {"d": ended}]},
             reason=reason,
+            other=link.site_b,
         )
         _record(
             link.site_b,
@@ -414,6 +418,7 @@ def link_end(*, user, link: SiteLink, end_date: date | None = None, reason: str 
             "link_ended",
             {"links": [_link_label(link.kind, link.site_a), _("berakhir %(d)s") % {"d": ended}]},
             reason=reason,
+            other=link.site_a,
         )
         signals.link_changed.send(sender=SiteLink, link=link, user=user)
     return link

@@ -111,7 +111,7 @@ def site_detail(request, pk):
             "url": row.other.get_absolute_url() if row.other_visible else "",
         }
         for row in link_rows
-        if row.active
+        if row.active and row.other_visible  # a hidden end has no place on the map either
     ]
     return render(
         request,
@@ -122,20 +122,35 @@ def site_detail(request, pk):
             "link_rows": link_rows,
             "link_points": link_points,
             "checklist": selectors.site_checklist(site),
-            "changes": _history_rows(site, review_context["review_events"]),
+            "changes": _history_rows(request.user, site, review_context["review_events"]),
             "close_form": SiteCloseForm(initial={"version": site.version}) if may_change else None,
             **review_context,
         },
     )
 
 
-def _history_rows(site, review_events=()):
-    """Edits (SiteChange) and review steps (ReviewEvent) as one list, newest first."""
+# Link events whose other end could not be found (older rows): that end is never named.
+LINK_ACTIONS = frozenset({"link_created", "link_ended"})
+
+
+def _history_rows(user, site, review_events=()):
+    """Edits (SiteChange) and review steps (ReviewEvent) as one list, newest first.
+
+    A link's other end is named only if the user may see it (sites.selectors: the rule of
+    the site page); review_events come already filtered to what the user may read.
+    """
+    changes = list(site.changes.all())
+    visible = selectors.visible_site_ids(user, {c.other_site_id for c in changes})
     rows = []
-    for change in site.changes.all():
+    for change in changes:
+        pairs = change.changes or {}
+        if change.other_site_id not in visible and (
+            change.other_site_id is not None or change.action in LINK_ACTIONS
+        ):
+            pairs = {name: [_mask_link(v) for v in pair] for name, pair in pairs.items()}
         fields = [
-            (editing.FIELD_LABELS.get(name, name), *(pair + ["", ""])[:2])
-            for name, pair in (change.changes or {}).items()
+            (editing.FIELD_LABELS.get(name, name), *(list(pair) + ["", ""])[:2])
+            for name, pair in pairs.items()
         ]
         rows.append(
             {
@@ -160,6 +175,12 @@ def _history_rows(site, review_events=()):
         )
     rows.sort(key=lambda r: (r["change"].at, r["review"], r["change"].pk), reverse=True)
     return rows
+
+
+def _mask_link(value: str) -> str:
+    # A link label is "<kind>: <other site's name>" (services.link_label); keep the kind.
+    kind, sep, _name = str(value).partition(": ")
+    return f"{kind}: {selectors.HIDDEN_SITE}" if sep else value
 
 
 def _territory_urls(user, right=scoping.Right.CHANGE):

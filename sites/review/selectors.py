@@ -24,6 +24,8 @@ from ..models import (
     OperatingStatus,
     PendingChange,
     PendingChangeState,
+    ReviewAction,
+    ReviewEvent,
     ServiceType,
     Site,
 )
@@ -59,6 +61,33 @@ def review_sector_ids(user, site: Site) -> set[int]:
         for sector_id in site_selectors.site_sector_ids(site)
         if scoping.may_review(user, region_code=site.kelurahan_id, sector_ids=[sector_id])
     }
+
+
+# The review steps of a site that anyone who may see the site may read: its verifications
+# and the changes that were approved (their content is the live record now). Submissions,
+# returns with their reasons and open or returned change proposals are private work.
+PUBLIC_REVIEW_ACTIONS = frozenset({ReviewAction.VERIFIED, ReviewAction.REVERIFIED})
+
+
+def review_events_visible(user, site: Site) -> list[ReviewEvent]:
+    """The site's review history as the user may read it, newest first."""
+    events = (
+        ReviewEvent.objects.filter(site=site)
+        .select_related("user", "pending_change")
+        .order_by("-at", "-pk")
+    )
+    if site_may_see_pending(user, site):
+        return list(events)
+    return [
+        e
+        for e in events
+        if e.action in PUBLIC_REVIEW_ACTIONS
+        or (
+            e.pending_change is not None
+            and e.pending_change.state == PendingChangeState.APPROVED
+            and e.action in (ReviewAction.CHANGE_PROPOSED, ReviewAction.CHANGE_APPROVED)
+        )
+    ]
 
 
 def site_may_see_pending(user, site: Site) -> bool:

@@ -74,9 +74,7 @@ def site_review_context(request, site, may_change: bool) -> dict:
     user = request.user
     events = []
     if site.review_state not in (ReviewState.DRAFT, ReviewState.REGISTERED):
-        events = list(
-            ReviewEvent.objects.filter(site=site).select_related("user").order_by("-at", "-pk")
-        )
+        events = selectors.review_events_visible(user, site)
     pending = None
     # An open change is private work: shown to those who may see the site's drafts.
     if site.review_state == ReviewState.VERIFIED and selectors.site_may_see_pending(user, site):
