@@ -259,14 +259,15 @@ def row_compiled_once(key: tuple, build) -> tuple | None:
 # KALTARA_PREPARED_QUERIES = False behind a pooler that keeps no prepared statements.
 #
 # Measured on PostGIS 3.3 / PostgreSQL 15 with the demo data (import_sites, seed_demo,
-# recompute_scores), 2,000 calls each, best batch of 100 (ms per call), the machine shared:
-#                                  data_version()   area_region() of a camat
-#   unprepared                          0.52             3.33
-#   hand PREPARE ... / EXECUTE name     0.27             1.42   (the code this replaced)
-#   psycopg prepare=True, parameters    0.23             2.18   (custom plans: replanned)
-#   psycopg prepare=True, bound literal 0.23             1.29   (this code)
-# Bound into the statement, the parameters leave PostgreSQL one generic plan, made on the
-# first execution; passed as parameters it re-plans for each call (custom plans).
+# recompute_scores), 2,000 calls each, the three ways interleaved in batches of 100 on a
+# shared 2-core machine (total; mean per call):
+#                                    data_version()        area_region() of a camat
+#   unprepared                       1.17 s; 0.59 ms       7.64 s; 3.82 ms
+#   hand PREPARE ... / EXECUTE name  0.61 s; 0.31 ms       3.39 s; 1.70 ms  (the code before)
+#   psycopg prepare=True             0.54 s; 0.27 ms       3.24 s; 1.62 ms  (this code)
+# The parameters are bound into the statement text once: it then has one generic plan,
+# made on its first execution. Passed as parameters (server-side binding) PostgreSQL plans
+# the area query anew on each call (custom plans): about 1.7 times slower than bound.
 _NEVER_AUTOMATICALLY = sys.maxsize
 
 
@@ -280,7 +281,9 @@ def _may_prepare(connection) -> bool:
 
 class _PreparingCursor(psycopg.Cursor):
     """A psycopg cursor whose statements psycopg prepares on first use and keeps per
-    connection (at most its prepared_max, the least recently used deallocated)."""
+    connection (at most its prepared_max, the least recently used deallocated; all of
+    them after a ROLLBACK, which psycopg answers with DEALLOCATE ALL: prepared again on
+    their next use)."""
 
     def execute(self, query, params=None, **kwargs):
         return super().execute(query, params, prepare=True, **kwargs)
@@ -295,7 +298,8 @@ def _fetch_prepared(connection, compiled: _Compiled) -> tuple | None:
         raw.prepare_threshold = _NEVER_AUTOMATICALLY
     if compiled.literal is None:
         # The same text on every connection to the database: bound once per process.
-        compiled.literal = psycopg.ClientCursor(raw).mogrify(compiled.sql, compiled.params)
+        with psycopg.ClientCursor(raw) as binder:
+            compiled.literal = binder.mogrify(compiled.sql, compiled.params)
 
     def guard():
         # A savepoint inside a transaction: a failed statement must not abort the caller's.
