@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class DashboardsConfig(AppConfig):
     name = "dashboards"
     verbose_name = "Dasbor dan peringkat"
+    # What the HTML and JSON cached by web.fragments is rendered by (globs under BASE_DIR):
+    # their digest is in every cache key, so a deploy never serves the previous fragments.
+    fragment_sources = (
+        "dashboards/*.py",
+        "templates/dashboard/*.html",
+        "templates/rankings/*.html",
+    )

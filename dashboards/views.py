@@ -1,36 +1,50 @@
 """Pages that compose several apps: the home dashboards, rankings, maps, exports, reports.
 
-Every view starts with its access check: an area or kawasan outside all of the user's
-grants is 404, one inside without the territorial right is 403; provincial pages need a
-provincial grant (403 otherwise). The reads are in dashboards.dashboards and dashboards.rankings.
+Every view starts with its access check (dashboards.access): an area or kawasan outside all
+of the user's grants is 404, one inside without the territorial right is 403; provincial
+pages need a provincial grant (403 otherwise). The reads are in the modules of each page:
+area, sector, province, rankings, choropleth and reports.
 
 The dashboards and rankings are read far more often than their data changes: their main
 content is rendered from fragments cached under the versions of the data they show (see
-rankings.data_version and dashboards.area_versions), and a fragment that depends on the
-user's scope is keyed by the user's grants too. The data reach the templates as lazy
-objects, so a page whose fragments are cached reads none of it. Fragments are rendered
+versions.data_version and area.area_region), and a fragment that depends on the user's
+scope is keyed by the user's grants too (web.fragments). The data reach the templates as
+lazy objects, so a page whose fragments are cached reads none of it. Fragments are rendered
 without the request: nothing per request (CSRF token, CSP nonce, user) can end up cached.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.http import require_GET
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import condition, require_GET
 
 from accounts import scoping
 from accounts.decorators import provincial_required
 from kawasan.models import Kawasan
 from regions.models import Level, Region
 from sites.review import queue
+from web.fragments import LazyHtml, cache_key, cached_html
 
-from . import dashboards, rankings
-
-AREA_LEVELS = dashboards.AREA_LEVELS
+from .access import grants_key, region_in_reach, region_territorial, sector_grants, territory_codes
+from .area import AREA_LEVELS, AreaDashboard, area_region, kawasan_in_region
+from .choropleth import (
+    GEOJSON_CONTENT_TYPE,
+    choropleth_cached,
+    choropleth_etag,
+    choropleth_key,
+    legend,
+)
+from .province import province_overview
+from .rankings import CONFIDENCE_LABELS, LEVEL_LABELS, LEVELS, RankingPage, ranking_page_key
+from .reports import kawasan_reports
+from .sector import sector_dashboard, sector_version
+from .versions import data_version
 
 
 @require_GET
@@ -39,13 +53,13 @@ def home(request):
     user = request.user
     if scoping.is_provincial(user):
         return _province(request)
-    codes = dashboards.territory_codes(user)
+    codes = territory_codes(user)
     if len(codes) == 1:
         return _area(request, codes[0])
     if codes:
         regions = _area_regions().filter(code__in=codes)
         return render(request, "dashboard/choose.html", {"regions": regions})
-    if dashboards.sector_grants(user):
+    if sector_grants(user):
         return _sector(request)
     return render(request, "home.html", {"regions": []})
 
@@ -72,49 +86,6 @@ def _assets(script: str) -> dict[str, SafeString]:
     return assets
 
 
-class _LazyHtml:
-    """HTML made when the page template prints it (so the page's own template renders
-    first, and a page that fails before printing it builds nothing)."""
-
-    def __init__(self, build):
-        self._build = build
-        self._html: SafeString | None = None
-
-    def __html__(self) -> SafeString:
-        if self._html is None:
-            self._html = self._build()
-        return self._html
-
-    __str__ = __html__
-
-
-def _cached_html(parts: list[tuple[str, str]], ctx: dict) -> _LazyHtml:
-    return _LazyHtml(lambda: _fragments(parts, ctx))
-
-
-def _fragments(parts: list[tuple[str, str]], ctx: dict) -> SafeString:
-    """The fragments (template, cache key) rendered with ctx, each from the cache if there.
-
-    The joined page is cached too, under a key made of the parts' keys: a page whose data
-    did not change costs one cache read; after a change only the parts it touched render.
-    """
-    keys = [key for _template, key in parts]
-    page_key = keys[0] if len(keys) == 1 else rankings.cache_key("page", *keys)
-    found = rankings.cache_get_many([page_key])
-    if page_key in found:
-        return mark_safe(found[page_key])  # noqa: S308 - rendered by our templates below
-    found = rankings.cache_get_many(keys) if len(keys) > 1 else {}
-    html, missing = [], {}
-    for template, key in parts:
-        fragment = found.get(key)
-        if fragment is None:
-            fragment = missing[key] = render_to_string(template, ctx)
-        html.append(fragment)
-    page = missing[page_key] = "".join(html)
-    rankings.cache_set_many(missing)
-    return mark_safe(page)  # noqa: S308 - autoescaped templates
-
-
 # --- territorial dashboard --------------------------------------------------------------
 
 
@@ -125,10 +96,10 @@ def _area_regions():
 def _area_region(request, code) -> Region:
     # Out of every grant: the area does not exist for the user. In reach of a sector grant
     # only (suku dinas): no right to the territorial view.
-    if not dashboards.region_in_reach(request.user, code):
+    if not region_in_reach(request.user, code):
         raise Http404
     region = get_object_or_404(_area_regions(), code=code)
-    if not dashboards.region_territorial(request.user, code):
+    if not region_territorial(request.user, code):
         raise PermissionDenied
     return region
 
@@ -136,7 +107,7 @@ def _area_region(request, code) -> Region:
 @require_GET
 def dashboard_area(request, code):
     # As _area_region, with the region read together with its dashboard's versions.
-    if not dashboards.region_in_reach(request.user, code):
+    if not region_in_reach(request.user, code):
         raise Http404
     return _area(request, code)
 
@@ -146,19 +117,19 @@ def _area(request, code: str):
     if kawasan_pk and not (kawasan_pk.isdigit() and len(kawasan_pk) < 19):
         raise Http404
     user = request.user
-    found = dashboards.area_region(user, code, int(kawasan_pk) if kawasan_pk else None)
+    found = area_region(user, code, int(kawasan_pk) if kawasan_pk else None)
     if found is None:
         raise Http404
     region, versions = found
-    if not dashboards.region_territorial(user, code):
+    if not region_territorial(user, code):
         raise PermissionDenied
     if kawasan_pk and versions.kawasan_pk is None:  # not a kawasan of this area
         raise Http404
-    dash = dashboards.AreaDashboard(user, region, kawasan_pk=versions.kawasan_pk)
+    dash = AreaDashboard(user, region, kawasan_pk=versions.kawasan_pk)
     may_change = scoping.may_change(user, region_code=region.code)
-    grants = dashboards.grants_key(user)
+    grants = grants_key(user)
     today = dash.today.isoformat()
-    key = rankings.cache_key
+    key = cache_key
     parts = [
         ("dashboard/_area_head.html", key("area-head", versions.data, region.code)),
         (
@@ -188,7 +159,7 @@ def _area(request, code: str):
         "may_change": may_change,
         "assets": _assets("js/kawasan_map.js"),
     }
-    ctx["body"] = _cached_html(parts, ctx)
+    ctx["body"] = cached_html(parts, ctx)
     return render(request, "dashboard/area.html", ctx)
 
 
@@ -197,20 +168,20 @@ def _area(request, code: str):
 
 @require_GET
 def dashboard_sector(request):
-    if not dashboards.sector_grants(request.user):
+    if not sector_grants(request.user):
         raise PermissionDenied
     return _sector(request)
 
 
 def _sector(request):
     user = request.user
-    key = rankings.cache_key("sector", dashboards.sector_version(user), dashboards.grants_key(user))
+    key = cache_key("sector", sector_version(user), grants_key(user))
     ctx = {
-        "panels": SimpleLazyObject(lambda: dashboards.sector_dashboard(user)),
+        "panels": SimpleLazyObject(lambda: sector_dashboard(user)),
         "queue_url": reverse("services:review_queue"),
         "overdue_days": queue.overdue_days(),
     }
-    ctx["body"] = _cached_html([("dashboard/_sector_body.html", key)], ctx)
+    ctx["body"] = cached_html([("dashboard/_sector_body.html", key)], ctx)
     return render(request, "dashboard/sector.html", ctx)
 
 
@@ -225,47 +196,47 @@ def province(request):
 
 def _province(request):
     # The same for every provincial user: keyed by the data alone.
-    key = rankings.cache_key("province", rankings.data_version())
+    key = cache_key("province", data_version())
     ctx = {
-        "overview": SimpleLazyObject(dashboards.province_overview),
-        "legend": rankings.legend(),
-        "levels": rankings.LEVEL_LABELS,
+        "overview": SimpleLazyObject(province_overview),
+        "legend": legend(),
+        "levels": LEVEL_LABELS,
         "assets": _assets("js/choropleth.js"),
     }
-    ctx["body"] = _cached_html([("rankings/_province_body.html", key)], ctx)
+    ctx["body"] = cached_html([("rankings/_province_body.html", key)], ctx)
     return render(request, "rankings/province.html", ctx)
 
 
 def _level_key(request) -> str:
     level = request.GET.get("tingkat", "kelurahan")
-    return level if level in rankings.LEVELS else "kelurahan"
+    return level if level in LEVELS else "kelurahan"
 
 
 @require_GET
 @provincial_required
 def ranking_list(request):
     level = _level_key(request)
-    page = rankings.RankingPage(level, request.GET)
+    page = RankingPage(level, request.GET)
     query = request.GET.copy()
     query.pop("urut", None)
     ctx = {
         "level": level,
-        "level_label": rankings.LEVEL_LABELS[level],
-        "levels": rankings.LEVEL_LABELS,
+        "level_label": LEVEL_LABELS[level],
+        "levels": LEVEL_LABELS,
         "filter": SimpleLazyObject(lambda: page.filterset),
         "rows": SimpleLazyObject(lambda: page.rows),
-        "confidence_labels": rankings.CONFIDENCE_LABELS,
+        "confidence_labels": CONFIDENCE_LABELS,
         "sort": request.GET.get("urut") or "peringkat",
         "query_without_sort": query.urlencode(),
         "export_query": request.GET.urlencode(),
     }
-    key = rankings.ranking_page_key(rankings.data_version(), request.GET)
+    key = ranking_page_key(data_version(), request.GET)
     if key is None:  # parameters of our own links only: anything else renders uncached
-        ctx["body"] = _LazyHtml(
+        ctx["body"] = LazyHtml(
             lambda: mark_safe(render_to_string("rankings/_list_body.html", ctx))  # noqa: S308
         )
     else:
-        ctx["body"] = _cached_html([("rankings/_list_body.html", key)], ctx)
+        ctx["body"] = cached_html([("rankings/_list_body.html", key)], ctx)
     return render(request, "rankings/list.html", ctx)
 
 
@@ -275,29 +246,41 @@ def choropleth(request):
     level = request.GET.get("tingkat", "kelurahan")
     ctx = {
         "level": level if level in ("kelurahan", "kecamatan", "kota") else "kelurahan",
-        "levels": rankings.LEVEL_LABELS,
-        "legend": rankings.legend(),
+        "levels": LEVEL_LABELS,
+        "legend": legend(),
         "assets": _assets("js/choropleth.js"),
     }
     return render(request, "rankings/map.html", ctx)
 
 
+def _map_data(request) -> tuple[str, int, str]:
+    """(level, detail, cache key) of a map data request, read once per request: by the
+    ETag check and, when that does not answer 304, by the view."""
+    found = getattr(request, "_kaltara_map_data", None)
+    if found is None:
+        detail = request.GET.get("detail", "0")
+        detail = int(detail) if detail in ("0", "1") else 0
+        level = LEVELS[_level_key(request)]
+        found = (level, detail, choropleth_key(level, detail=detail))
+        request._kaltara_map_data = found
+    return found
+
+
+def _map_data_etag(request) -> str:
+    return choropleth_etag(_map_data(request)[2])
+
+
 @require_GET
 @provincial_required
+# Scores change with every recompute: a browser may keep it for a few minutes, then asks
+# again with the ETag (the version of scores and boundaries it was built from), and a
+# match is answered 304 without the body.
+@cache_control(private=True, max_age=300)
+@condition(etag_func=_map_data_etag)
 def choropleth_data(request):
-    detail = request.GET.get("detail", "0")
-    detail = int(detail) if detail in ("0", "1") else 0
-    level = rankings.LEVELS[_level_key(request)]
-    body, etag = rankings.choropleth_cached(level, detail=detail)
-    if request.headers.get("If-None-Match") == etag:
-        response = HttpResponseNotModified()
-    else:
-        response = HttpResponse(body, content_type=rankings.GEOJSON_CONTENT_TYPE)
-    # Scores change with every recompute: a browser may keep it for a few minutes, then
-    # asks again with the ETag (the version of scores and boundaries it was built from).
-    response["ETag"] = etag
-    response["Cache-Control"] = "private, max-age=300"
-    return response
+    level, detail, key = _map_data(request)
+    body = choropleth_cached(key, level, detail=detail)
+    return HttpResponse(body, content_type=GEOJSON_CONTENT_TYPE)
 
 
 # --- printable kawasan reports -----------------------------------------------------------
@@ -311,11 +294,11 @@ def kawasan_report(request, pk):
         .filter(pk=pk)
         .first()
     )
-    if kawasan is None or not dashboards.region_in_reach(request.user, kawasan.region_id):
+    if kawasan is None or not region_in_reach(request.user, kawasan.region_id):
         raise Http404
-    if not dashboards.region_territorial(request.user, kawasan.region_id):
+    if not region_territorial(request.user, kawasan.region_id):
         raise PermissionDenied
-    reports = dashboards.kawasan_reports([kawasan], request.user, with_outline=True)
+    reports = kawasan_reports([kawasan], request.user, with_outline=True)
     return render(request, "reports/kawasan.html", {"reports": reports, "region": kawasan.region})
 
 
@@ -323,6 +306,6 @@ def kawasan_report(request, pk):
 def area_report(request, code):
     """Every kawasan of a kelurahan or kecamatan, one printed page each (the KLA dossier)."""
     region = _area_region(request, code)
-    kawasans = list(dashboards.kawasan_in_region(region.code))
-    reports = dashboards.kawasan_reports(kawasans, request.user, with_outline=True)
+    kawasans = list(kawasan_in_region(region.code))
+    reports = kawasan_reports(kawasans, request.user, with_outline=True)
     return render(request, "reports/kawasan.html", {"reports": reports, "region": region})

@@ -32,7 +32,7 @@ from openpyxl import Workbook
 
 from accounts import scoping
 from accounts.scoping import Right
-from dashboards import rankings
+from dashboards import choropleth, rankings
 from scoring.selectors import policy_active
 from sites.filters import SiteFilter
 from sites.models import Site
@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-GEOJSON_CONTENT_TYPE = rankings.GEOJSON_CONTENT_TYPE
+GEOJSON_CONTENT_TYPE = choropleth.GEOJSON_CONTENT_TYPE
 CONTENT_TYPES = {
     ExportFormat.CSV: CSV_CONTENT_TYPE,
     ExportFormat.XLSX: XLSX_CONTENT_TYPE,
@@ -237,7 +237,7 @@ def table_bytes(table: Table, fmt: str) -> bytes:
 def areas_geojson(params: dict) -> str:
     level_key = params.get("tingkat") if params.get("tingkat") in rankings.LEVELS else "kelurahan"
     # The finest kept detail: an export is for GIS work, not for the browser.
-    return rankings.choropleth_geojson(rankings.LEVELS[level_key], detail=2)
+    return choropleth.choropleth_geojson(rankings.LEVELS[level_key], detail=2)
 
 
 def export_filename(kind: str, fmt: str, params: dict) -> str:

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import scoping
-from dashboards import rankings
 from kawasan.models import Kawasan, Membership
 from notifications import selectors as notification_selectors
 from regions.models import Region
@@ -21,6 +20,7 @@ from scoring.selectors import kawasan_explanation, policy_active
 from sites.models import ReviewState, Site
 from tests.dashboard.conftest import JATINEGARA, KAMPUNG_MELAYU, RAWA_BUNGA, submitted_site
 from tests.factories import make_site
+from web import fragments
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scored")]
 
@@ -197,7 +197,7 @@ def test_it_reads_a_bounded_number_of_queries(
 
 def _forget_everything():
     cache.clear()
-    rankings.LOCAL.clear()
+    fragments.LOCAL.clear()
     scoping._grants_memo.clear()
     notification_selectors._unread_memo.clear()
 

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 
-from dashboards import rankings
+from dashboards import rankings, versions
 from kawasan.models import Kawasan, Membership
 from scoring.models import KawasanScore, ScoreSnapshot
 from scoring.services import scores_recompute
@@ -19,6 +19,7 @@ from sites import services
 from sites.models import Site
 from tests.dashboard.conftest import JATINEGARA, KAMPUNG_MELAYU, RAWA_BUNGA, small_kawasan
 from tests.factories import make_site
+from web import fragments
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scored")]
 
@@ -62,7 +63,7 @@ def test_a_camats_cached_kawasan_never_shows_a_lurah_the_drafts_of_another_kelur
 
 
 def test_users_with_equal_grants_share_fragments_and_others_do_not(client, lurah, lurah_other):
-    from dashboards.dashboards import grants_key
+    from dashboards.access import grants_key
     from tests.conftest import make_user
 
     twin = make_user("lurah_twin", "lurah", RAWA_BUNGA)
@@ -192,37 +193,39 @@ def test_the_pages_still_answer_while_the_cache_is_down(request, client, persona
 def test_the_version_queries_are_prepared_once_per_connection_and_survive_losing_them(
     monkeypatch, caplog
 ):
-    plain = rankings.data_version()
+    plain = versions.data_version()
     monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
-    assert rankings.data_version() == plain  # prepared, then executed by name
-    (name,) = [n for n in rankings._PREPARED[connection.connection] if n.startswith("kaltara_")]
-    assert rankings.data_version() == plain
+    assert versions.data_version() == plain  # prepared, then executed by name
+    with connection.cursor() as cursor:  # psycopg's statement (it names them _pg3_<n>)
+        cursor.execute("SELECT name FROM pg_prepared_statements WHERE NOT from_sql")
+        (name,) = [n for (n,) in cursor.fetchall()]
+    assert versions.data_version() == plain
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name = %s", [name])
         assert cursor.fetchone() == (1,)
         # Lost behind our back (a pooler's new session): run unprepared, prepare again.
         cursor.execute(f"DEALLOCATE {name}")
-    assert rankings.data_version() == plain
+    assert versions.data_version() == plain
     assert "running it unprepared" in caplog.text
-    assert rankings.data_version() == plain
+    assert versions.data_version() == plain
     # The test's transaction is still usable: the failure stayed inside a savepoint.
     assert Kawasan.objects.exists()
 
 
 def test_local_copies_hold_only_content_keys_and_expire_and_evict(monkeypatch):
-    local = rankings._LocalCopies(max_bytes=80)
-    key = rankings.cache_key("page", "a")
+    local = fragments._LocalCopies(max_bytes=80)
+    key = fragments.cache_key("page", "a")
     assert local.holds(key, "<p>")
     assert not local.holds(key, {"a": 1})  # only text: HTML and JSON
     # A key that points to a changing value (the boundary version) is never copied.
     assert not local.holds("regions:boundary-version", "fp-1")
     local.put(key, "x" * 10, timeout=60)
     assert local.get(key) == "x" * 10
-    others = [rankings.cache_key("page", str(i)) for i in range(9)]
+    others = [fragments.cache_key("page", str(i)) for i in range(9)]
     for other in others:
         local.put(other, "y" * 10, timeout=60)
     assert local.get(key) is None  # the least recently used went first
     assert local.size <= 80
-    now = rankings.time.monotonic()
-    monkeypatch.setattr(rankings.time, "monotonic", lambda: now + 61)
+    now = fragments.time.monotonic()
+    monkeypatch.setattr(fragments.time, "monotonic", lambda: now + 61)
     assert local.get(others[-1]) is None  # expired with its TTL

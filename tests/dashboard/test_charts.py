@@ -2,7 +2,8 @@
 
 import pytest
 
-from dashboards.dashboards import bar_chart, next_band, schematic_map, trend_chart
+from dashboards.charts import bar_chart, schematic_map, trend_chart
+from dashboards.reports import next_band
 from scoring.core import DEFAULT_POLICY
 
 

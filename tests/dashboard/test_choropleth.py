@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from dashboards import rankings
+from dashboards import choropleth
 from kawasan.models import Kawasan
 from regions.models import Region
 from tests.dashboard.conftest import RAWA_BUNGA
@@ -43,7 +43,7 @@ def test_it_sends_all_267_kelurahan_with_scores_in_under_300_kb(client, provinsi
     assert 150 < rawa_bunga["score"] < 250
     assert rawa_bunga["band"] == "Belum"
     assert rawa_bunga["url"] == reverse("kaltara:dashboard_area", args=[RAWA_BUNGA])
-    assert rawa_bunga["color"] == rankings.SCORE_CLASSES[1][2]  # 100-199
+    assert rawa_bunga["color"] == choropleth.SCORE_CLASSES[1][2]  # 100-199
     for feature in fc["features"][:20]:
         for lon, lat in coordinates(feature["geometry"]):
             assert round(lon, 5) == lon and round(lat, 5) == lat
@@ -56,8 +56,8 @@ def test_it_gives_kelurahan_without_kawasan_their_own_class(client, provinsi):
     (rawa_bunga,) = [f for f in fc["features"] if f["properties"]["code"] == RAWA_BUNGA]
     assert rawa_bunga["properties"]["kawasan"] == 0
     assert rawa_bunga["properties"]["band"] is None
-    assert rawa_bunga["properties"]["color"] == rankings.NO_KAWASAN_COLOR
-    assert ("Belum ada kawasan", rankings.NO_KAWASAN_COLOR) in rankings.legend()
+    assert rawa_bunga["properties"]["color"] == choropleth.NO_KAWASAN_COLOR
+    assert ("Belum ada kawasan", choropleth.NO_KAWASAN_COLOR) in choropleth.legend()
 
 
 def test_it_serves_kecamatan_and_a_finer_detail_when_zoomed_in(client, provinsi):
@@ -85,7 +85,7 @@ def test_it_simplifies_the_shapes_once_and_reads_only_scores_afterwards(client, 
     assert len(queries) <= 4
 
     # Forgetting the version re-reads the fingerprint; unchanged boundaries keep the shapes.
-    rankings.boundary_version_bump()
+    choropleth.boundary_version_bump()
     with CaptureQueriesContext(connection) as queries:
         client.get(DATA)
     assert len(shape_reads(queries)) == 1
@@ -94,7 +94,7 @@ def test_it_simplifies_the_shapes_once_and_reads_only_scores_afterwards(client, 
     region = Region.objects.get(code=RAWA_BUNGA)
     region.boundary = MultiPolygon(Polygon.from_bbox((106.86, -6.22, 106.87, -6.21)), srid=4326)
     region.save()
-    rankings.boundary_version_bump()
+    choropleth.boundary_version_bump()
     with CaptureQueriesContext(connection) as queries:
         fc = json.loads(client.get(DATA).content)
     assert len(shape_reads(queries)) == 2
