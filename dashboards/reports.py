@@ -23,6 +23,7 @@ from scoring import core
 from scoring import selectors as scoring_selectors
 from scoring.models import KawasanScore
 from sites.models import OperatingStatus, ServiceType, Site, SiteLink
+from sites.selectors import HIDDEN_SITE
 
 from .charts import BarChart, bar_chart, components_chart, schematic_map
 
@@ -62,6 +63,14 @@ class KawasanReport:
     unverified_members: list[Site]
     outline: dict | None = None  # schematic SVG map for print (with_outline=True)
     site_names: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def hub_label(self) -> str:
+        """The hub's name if the user may see it (it is then among the visible members)."""
+        hub_id = self.kawasan.hub_id
+        if hub_id is None:
+            return ""
+        return next((s.name for s in self.members if s.pk == hub_id), str(HIDDEN_SITE))
 
     @property
     def link_rows(self) -> list[tuple[str, str, SiteLink]]:

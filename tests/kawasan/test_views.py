@@ -145,7 +145,9 @@ def test_it_lists_every_kawasan_with_public_facts_in_bounded_queries(
     # Ordered by region code: Rawa Bunga (…1004) comes after the 30 in Kampung Melayu (…1001).
     response = client.get(reverse("kawasan:list"), {"page": 2})
     row = next(k for k in response.context["page"].object_list if k.pk == kawasan.pk)
-    assert row.member_count == 2
+    # The members the user may see: the public RPTRA, not the lurah's draft posyandu (a
+    # count of hidden members would tell a stranger that drafts exist there).
+    assert row.member_count == 1
     assert "RPTRA Rawa Bunga" in response.content.decode()
 
 

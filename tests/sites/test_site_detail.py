@@ -107,7 +107,7 @@ def test_it_hides_change_actions_from_a_reader(client, sudinkes):
 def test_it_shows_only_links_the_user_may_see(client, lurah, lurah_other, nobody):
     # Drafts in Rawa Bunga and Menteng link to a public site in Kampung Melayu. A link shows
     # where one end is in the user's own area or both ends are public; a draft elsewhere is
-    # named but not linked.
+    # neither named nor linked (issue 12: private work is never named outside its scope).
     draft = make_site("Posyandu Draf")
     public = make_site("Puskesmas Kampung Melayu", KAMPUNG_MELAYU, public=True)
     far_draft = make_site("Posyandu Draf Menteng", MENTENG)
@@ -124,7 +124,8 @@ def test_it_shows_only_links_the_user_may_see(client, lurah, lurah_other, nobody
     got = sorted((r.link.pk, r.other_visible) for r in response.context["link_rows"])
     assert got == [(link.pk, False), (far_link.pk, False)]
     html = response.content.decode()
-    assert "Posyandu Draf Menteng" in html and far_draft.get_absolute_url() not in html
+    assert "Posyandu Draf Menteng" not in html and far_draft.get_absolute_url() not in html
+    assert "situs lain (tidak dapat ditampilkan)" in html
 
     client.force_login(nobody)
     assert client.get(url).context["link_rows"] == []

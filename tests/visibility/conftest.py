@@ -96,8 +96,15 @@ def world(lurah, lurah_other, camat, sudinkes, sudindik, provinsi, nobody):
     Membership.objects.create(kawasan=kawasan, site=rptra)
     kawasan.hub = draft_km
     kawasan.save()
+    # Rawa Bunga's kawasan, where the camat made Kampung Melayu's draft a member and the hub:
+    # the lurah of Rawa Bunga opens its pages, report and dashboard, and must not read it.
+    rb = Kawasan.objects.create(name="Kawasan Uji RB", region_id=RAWA_BUNGA)
+    for site in (rptra, puskesmas, draft_rb, draft_km):
+        Membership.objects.create(kawasan=rb, site=site)
+    rb.hub = draft_km
+    rb.save()
     w.kawasan = kawasan
-    w.kawasans = [kawasan]
+    w.kawasans = [kawasan, rb]
     assert SiteLink.objects.count() == 2
     return w
 
