@@ -394,7 +394,8 @@ def pending_change_approve(
         if "name" in data:
             values["name"] = data["name"]
         if "location" in data:
-            values["location"] = Point(*data["location"], srid=4326)
+            lon, lat = data["location"]
+            values["location"] = Point(lon, lat, srid=4326)
         if "kelurahan" in data:
             values["kelurahan_id"] = data["kelurahan"]
         updated = Site.objects.filter(

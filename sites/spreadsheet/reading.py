@@ -437,6 +437,7 @@ def parse_row(r: RowReader, look: Lookups, seen_ids: dict[int, int]) -> Row | No
             % {"value": status_text},
         )
     version = r.integer("version", required=True) if site is not None else None
-    if not r.ok:
+    # A row without errors has its kelurahan and both coordinates (each is required).
+    if not r.ok or kel is None or lat is None or lon is None:
         return None
     return Row(site, name, types, kel, lat, lon, address, contact, status, version)
