@@ -46,12 +46,13 @@ logger = logging.getLogger(__name__)
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GEOJSON_CONTENT_TYPE = choropleth.GEOJSON_CONTENT_TYPE
-CONTENT_TYPES = {
+# Keyed by the stored value: they are looked up with the strings of an Export row or a request.
+CONTENT_TYPES: dict[str, str] = {
     ExportFormat.CSV: CSV_CONTENT_TYPE,
     ExportFormat.XLSX: XLSX_CONTENT_TYPE,
     ExportFormat.GEOJSON: GEOJSON_CONTENT_TYPE,
 }
-FORMATS_BY_KIND = {
+FORMATS_BY_KIND: dict[str, tuple[str, ...]] = {
     ExportKind.SITES: (ExportFormat.XLSX, ExportFormat.CSV),
     ExportKind.RANKINGS: (ExportFormat.XLSX, ExportFormat.CSV),
     ExportKind.AREAS: (ExportFormat.GEOJSON,),
@@ -62,7 +63,7 @@ EXPORT_TTL = timedelta(days=7)
 # A running export older than this was lost with its worker: it may be claimed again.
 STALE_RUNNING_AFTER = timedelta(minutes=15)
 # Query-string keys kept from a submitted site-list filter.
-SITE_FILTER_KEYS = ("q", "type", "cluster", "sector", "region", "review_state")
+SITE_FILTER_KEYS: tuple[str, ...] = ("q", "type", "cluster", "sector", "region", "review_state")
 SITE_FILTER_KEYS += ("operating_status", "stale")
 RANKING_KEYS = ("tingkat", "kota", "predikat", "keyakinan", "urut")
 
@@ -96,8 +97,14 @@ def may_export(user, kind: str) -> bool:
 # --- tables ------------------------------------------------------------------------------
 
 
+def _level(params: dict) -> str:
+    """The level asked for (tingkat), or kelurahan when it is missing or unknown."""
+    level = params.get("tingkat")
+    return level if isinstance(level, str) and level in rankings.LEVELS else "kelurahan"
+
+
 def ranking_table(params: dict) -> Table:
-    level = params.get("tingkat") if params.get("tingkat") in rankings.LEVELS else "kelurahan"
+    level = _level(params)
     policy = policy_active().as_policy()
     _filterset, rows = rankings.ranking_rows(level, params, policy=policy)
     headers = [
@@ -235,9 +242,8 @@ def table_bytes(table: Table, fmt: str) -> bytes:
 
 
 def areas_geojson(params: dict) -> str:
-    level_key = params.get("tingkat") if params.get("tingkat") in rankings.LEVELS else "kelurahan"
     # The finest kept detail: an export is for GIS work, not for the browser.
-    return choropleth.choropleth_geojson(rankings.LEVELS[level_key], detail=2)
+    return choropleth.choropleth_geojson(rankings.LEVELS[_level(params)], detail=2)
 
 
 def export_filename(kind: str, fmt: str, params: dict) -> str:
@@ -268,7 +274,11 @@ def _claim(export_id: int) -> Export | None:
         )
         if export is None or export.is_finished:
             return None
-        if export.status == ExportStatus.RUNNING and export.started_at > now - STALE_RUNNING_AFTER:
+        if (
+            export.status == ExportStatus.RUNNING
+            and export.started_at is not None
+            and export.started_at > now - STALE_RUNNING_AFTER
+        ):
             return None
         export.status = ExportStatus.RUNNING
         export.started_at = now
@@ -339,7 +349,8 @@ def exports_cleanup(*, now=None) -> int:
     cutoff = (now or timezone.now()) - EXPORT_TTL
     old = list(Export.objects.filter(created__lt=cutoff).only("pk", "file"))
     for export in old:
-        if export.file:
+        # A FieldFile is true exactly when it has a name; testing the name types it as str.
+        if export.file.name:
             default_storage.delete(export.file.name)
     Export.objects.filter(pk__in=[e.pk for e in old]).delete()
     return len(old)

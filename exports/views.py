@@ -113,11 +113,12 @@ def export_status(request, pk):
 @require_GET
 def export_download(request, pk):
     export = _own_export(request, pk)
-    if not export.file:
+    name = export.file.name  # a FieldFile is true when it has a name
+    if not name:
         raise Http404(_("Berkas ekspor belum siap."))
     return FileResponse(
         export.file.open("rb"),
         as_attachment=True,
-        filename=export.file.name.rsplit("/", 1)[-1],
+        filename=name.rsplit("/", 1)[-1],
         content_type=exports.CONTENT_TYPES[export.format],
     )

@@ -186,12 +186,18 @@ def upward_imports(edges: Iterable[Import], rank: dict[str, int]) -> list[Import
 def cycles(edges: Iterable[Import]) -> list[list[Import]]:
     """One concrete loop (as the list of its imports) for every strongly connected group of
     modules (Tarjan); a group is a set of modules that all reach each other."""
-    edges = list(edges)
     graph: dict[str, list[Import]] = {}
     for imp in edges:
         graph.setdefault(imp.importer, []).append(imp)
         graph.setdefault(imp.target, [])
+    loops = [_shortest_loop(graph, group) for group in _strong_groups(graph)]
+    return sorted(loops, key=lambda loop: loop[0].importer)
 
+
+def _strong_groups(  # noqa: C901 - Tarjan's SCC is one algorithm, clearer read whole
+    graph: dict[str, list[Import]],
+) -> list[set[str]]:
+    """The strongly connected groups of more than one module."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -239,34 +245,35 @@ def cycles(edges: Iterable[Import]) -> list[list[Import]]:
                         break
                 if len(group) > 1:
                     groups.append(group)
+    return groups
 
-    loops = []
-    for group in groups:
-        start = min(group)
-        # Shortest way round from start back to start, inside the group (breadth first).
-        previous: dict[str, Import] = {}
-        frontier = [start]
-        closing = None
-        while frontier and closing is None:
-            following = []
-            for node in frontier:
-                for imp in sorted(graph[node], key=lambda i: (i.target, i.line)):
-                    if imp.target not in group:
-                        continue
-                    if imp.target == start:
-                        closing = imp
-                        break
-                    if imp.target not in previous:
-                        previous[imp.target] = imp
-                        following.append(imp.target)
-                if closing:
+
+def _shortest_loop(graph: dict[str, list[Import]], group: set[str]) -> list[Import]:
+    """The shortest way round from the group's first module back to it, inside the group
+    (breadth first)."""
+    start = min(group)
+    previous: dict[str, Import] = {}
+    frontier = [start]
+    closing = None
+    while frontier and closing is None:
+        following = []
+        for node in frontier:
+            for imp in sorted(graph[node], key=lambda i: (i.target, i.line)):
+                if imp.target not in group:
+                    continue
+                if imp.target == start:
+                    closing = imp
                     break
-            frontier = following
-        loop = [closing]
-        while loop[0].importer != start:
-            loop.insert(0, previous[loop[0].importer])
-        loops.append(loop)
-    return sorted(loops, key=lambda loop: loop[0].importer)
+                if imp.target not in previous:
+                    previous[imp.target] = imp
+                    following.append(imp.target)
+            if closing:
+                break
+        frontier = following
+    loop = [closing]
+    while loop[0].importer != start:
+        loop.insert(0, previous[loop[0].importer])
+    return loop
 
 
 def _where(imp: Import) -> str:

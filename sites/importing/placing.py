@@ -4,7 +4,8 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import MultiPolygon, Point
+from django.contrib.gis.geos.prepared import PreparedGeometry
 from django.utils.translation import gettext as _
 
 from regions.models import Level, Region
@@ -24,7 +25,8 @@ class KelurahanIndex:
     """Point-in-polygon over all kelurahan, in memory: one query, prepared geometries, a grid."""
 
     def __init__(self, regions: Iterable[Region]):
-        self.polygons = []  # (code, name, geometry, prepared)
+        # (code, name, geometry, prepared)
+        self.polygons: list[tuple[str, str, MultiPolygon, PreparedGeometry]] = []
         self.grid: dict[tuple[int, int], list[int]] = defaultdict(list)
         for region in sorted(regions, key=lambda r: r.code):
             if region.boundary is None:

@@ -56,15 +56,17 @@ def _coordinate(value, where: str, column: str) -> float | None:
     return number
 
 
-def _coordinates_check(fi: FileImport, row, source_id, name, lon, lat) -> bool:
-    """False (and the row skipped) when the row has no usable point."""
+def _usable_point(
+    fi: FileImport, row, source_id, name, lon: float | None, lat: float | None
+) -> tuple[float, float] | None:
+    """(lon, lat), or None (and the row skipped) when the row has no usable point."""
     if lon is None or lat is None:
         fi.skip(row, source_id, name, MISSING)
-        return False
+        return None
     if lon == 0 or lat == 0:
         fi.skip(row, source_id, name, ZERO)
-        return False
-    return True
+        return None
+    return lon, lat
 
 
 def _csv_rows(path: Path, required: set[str], **reader_kwargs):
@@ -122,8 +124,10 @@ def rptra_read(path: Path) -> FileImport:
         lat = _coordinate(rec["Y"], _where(fi.file, row), "Y")
         if not _seen_check(fi, seen, row, source_id, name):
             continue
-        if not _coordinates_check(fi, row, source_id, name, lon, lat):
+        point = _usable_point(fi, row, source_id, name, lon, lat)
+        if point is None:
             continue
+        lon, lat = point
         fi.records.append(
             SiteRecord(SOURCE_RPTRA, source_id, name, "rptra", _clean(rec["ALAMAT"]), lon, lat, row)
         )
@@ -277,8 +281,10 @@ def puskesmas_read(path: Path, kemkes_path: Path | None = None) -> FileImport:
             lat = _coordinate(coords[1], where, "coordinates[1]")
         if not _seen_check(fi, seen, number, source_id, name, where):
             continue
-        if not _coordinates_check(fi, number, source_id, name, lon, lat):
+        point = _usable_point(fi, number, source_id, name, lon, lat)
+        if point is None:
             continue
+        lon, lat = point
         fi.records.append(
             SiteRecord(SOURCE_PUSKESMAS, source_id, name, "puskesmas", "", lon, lat, number)
         )
@@ -306,8 +312,10 @@ def schools_read(path: Path) -> FileImport:
         if type_code is None:
             fi.skip(row, source_id, name, UNKNOWN_TYPE)
             continue
-        if not _coordinates_check(fi, row, source_id, name, lon, lat):
+        point = _usable_point(fi, row, source_id, name, lon, lat)
+        if point is None:
             continue
+        lon, lat = point
         fi.records.append(
             SiteRecord(
                 SOURCE_SCHOOLS,

@@ -69,6 +69,7 @@ def file_write(fi: FileImport, types_by_code: dict[str, ServiceType], *, batch_s
     )
     to_create, to_update, updated_changes, through_rows = [], [], [], []
     for record in fi.records:
+        assert record.kelurahan is not None  # placed records only (records_place drops the rest)
         type_id = types_by_code[record.type_code].pk
         site = existing.get(record.source_id)
         if site is None:

@@ -38,8 +38,9 @@ class StaleGroup:
     keepers: list[str]  # the lurah(s) who should update them
 
     @property
-    def oldest(self):
-        return min(s.verified_at for s in self.sites)
+    def oldest(self) -> datetime:
+        # Stale sites are verified ones (verified_at before the cutoff): each has the date.
+        return min(s.verified_at for s in self.sites if s.verified_at is not None)
 
 
 def stale_by_kelurahan(user, now: datetime | None = None) -> list[StaleGroup]:

@@ -82,6 +82,30 @@ def pending_change_propose(
         raise editing.StaleEdit(**editing.stale_edit_args(site.pk, yours))
     open_change = pending_change_open(site)
     data = dict(open_change.data) if open_change else {}
+    _merge_fields(data, user=user, site=site, fields=fields)
+    if {"name", "types", "location"} & set(fields) and not confirm_duplicate:
+        _check_proposed_duplicates(data, site)
+    if checklist is not None:
+        _merge_checklist(data, site=site, checklist=checklist)
+    if reverify:
+        data["reverify"] = True
+    has_documents = open_change is not None and open_change.documents.exists()
+    if (
+        open_change is not None
+        and data == open_change.data
+        and (open_change.state == PendingChangeState.PENDING)
+    ):
+        return open_change
+    if not data and not has_documents:
+        if open_change is not None:
+            _pending_change_withdraw(user, open_change)
+        return None
+    return _pending_change_store(user, site, open_change, data, is_demo=is_demo)
+
+
+def _merge_fields(data: dict, *, user, site: Site, fields: dict) -> None:
+    """Fold the edited reviewed fields into the change's data: a field set back to its live
+    value leaves it; a moved location carries its kelurahan when that changes too."""
     for name in REVIEWED_FIELDS:
         if name not in fields:
             continue
@@ -101,43 +125,38 @@ def pending_change_propose(
             data["kelurahan"] = kelurahan.code
         else:
             data.pop("kelurahan", None)
-    if {"name", "types", "location"} & set(fields) and not confirm_duplicate:
-        merged = {**proposed_values(PendingChange(data=data))}
-        editing.check_duplicates(
-            {
-                "name": merged.get("name", site.name),
-                "types": merged.get("types", list(site.types.all())),
-            },
-            merged.get("location", site.location),
-            site.pk,
-        )
-    if checklist is not None:
-        live = {a.item_id: (a.answer, a.note) for a in site.checklist_answers.all()}
-        proposed = {str(k): v for k, v in data.get("checklist", {}).items()}
-        for item_id, (answer, note) in checklist.items():
-            note = (note or "").strip()
-            if live.get(item_id, (None, "")) == (answer, note):
-                proposed.pop(str(item_id), None)
-            else:
-                proposed[str(item_id)] = [answer, note]
-        if proposed:
-            data["checklist"] = proposed
+
+
+def _check_proposed_duplicates(data: dict, site: Site) -> None:
+    """Raise the duplicate warning for the site as it would be once the change is applied."""
+    merged = {**proposed_values(PendingChange(data=data))}
+    editing.check_duplicates(
+        {
+            "name": merged.get("name", site.name),
+            "types": merged.get("types", list(site.types.all())),
+        },
+        merged.get("location", site.location),
+        site.pk,
+    )
+
+
+def _merge_checklist(
+    data: dict, *, site: Site, checklist: dict[int, tuple[bool | None, str]]
+) -> None:
+    """Fold the checklist answers into the change's data: an answer equal to the live one
+    leaves it, and no differing answer leaves no checklist entry."""
+    live = {a.item_id: (a.answer, a.note) for a in site.checklist_answers.all()}
+    proposed = {str(k): v for k, v in data.get("checklist", {}).items()}
+    for item_id, (answer, raw_note) in checklist.items():
+        note = (raw_note or "").strip()
+        if live.get(item_id, (None, "")) == (answer, note):
+            proposed.pop(str(item_id), None)
         else:
-            data.pop("checklist", None)
-    if reverify:
-        data["reverify"] = True
-    has_documents = open_change is not None and open_change.documents.exists()
-    if (
-        open_change is not None
-        and data == open_change.data
-        and (open_change.state == PendingChangeState.PENDING)
-    ):
-        return open_change
-    if not data and not has_documents:
-        if open_change is not None:
-            _pending_change_withdraw(user, open_change)
-        return None
-    return _pending_change_store(user, site, open_change, data, is_demo=is_demo)
+            proposed[str(item_id)] = [answer, note]
+    if proposed:
+        data["checklist"] = proposed
+    else:
+        data.pop("checklist", None)
 
 
 def _pending_change_store(
@@ -375,7 +394,8 @@ def pending_change_approve(
         if "name" in data:
             values["name"] = data["name"]
         if "location" in data:
-            values["location"] = Point(*data["location"], srid=4326)
+            lon, lat = data["location"]
+            values["location"] = Point(lon, lat, srid=4326)
         if "kelurahan" in data:
             values["kelurahan_id"] = data["kelurahan"]
         updated = Site.objects.filter(

@@ -55,7 +55,7 @@ def stale_reminders_send(now: datetime | None = None) -> int:
     per_kelurahan = defaultdict(set)
     for pk, kelurahan_code, _sector in rows:
         per_kelurahan[kelurahan_code].add(pk)
-    lurah_counts = defaultdict(int)
+    lurah_counts: defaultdict[int, int] = defaultdict(int)
     for user_id, region_id in Assignment.objects.filter(
         role=Role.LURAH, region_id__in=list(per_kelurahan), user__is_active=True
     ).values_list("user_id", "region_id"):

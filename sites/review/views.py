@@ -4,6 +4,7 @@ sites. Each view starts with the access check: objects come through the scoped s
 """
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -198,7 +199,8 @@ def site_reverify_request(request, pk):
         _errors(request, exc)
     else:
         messages.success(request, _("Permintaan verifikasi ulang dikirim ke suku dinas."))
-        return redirect(change)
+        # A re-verify request is itself a change, so one is open (the site as a fallback).
+        return redirect(change or site)
     return redirect(site)
 
 
@@ -231,7 +233,8 @@ def review_bulk_verify(request):
     form = BulkVerifyForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("pilih", []):
-            messages.error(request, error)
+            # Stubs: ErrorList items are typed ValidationError | str, but yield their text.
+            messages.error(request, error)  # type: ignore[arg-type]
         return redirect("services:review_queue")
     result = queue.sites_verify_bulk(user=request.user, items=form.cleaned_data["pilih"])
     if result.verified:
@@ -251,7 +254,7 @@ def site_review(request, pk):
     items = selectors.checklist_items(site)
     answers = {a.item_id: a for a in site.checklist_answers.all()}
     own = selectors.review_sector_ids(request.user, site)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for item in items:
         answer = answers.get(item.pk)
         rows.append(
@@ -266,7 +269,7 @@ def site_review(request, pk):
             "checklist_item"
         )
     )
-    docs_by_item = {}
+    docs_by_item: dict[int | None, list[SiteDocument]] = {}
     for doc in documents:
         docs_by_item.setdefault(doc.checklist_item_id, []).append(doc)
     for row in rows:
@@ -318,7 +321,8 @@ def site_return(request, pk):
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                # Stubs: ErrorList items are typed ValidationError | str, but yield their text.
+                messages.error(request, error)  # type: ignore[arg-type]
         return redirect("services:site_review", pk=site.pk)
     try:
         transitions.site_return(
@@ -443,7 +447,8 @@ def pending_change_return(request, pk):
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                # Stubs: ErrorList items are typed ValidationError | str, but yield their text.
+                messages.error(request, error)  # type: ignore[arg-type]
         return redirect(change)
     try:
         pending.pending_change_return(

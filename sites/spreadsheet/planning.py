@@ -8,6 +8,7 @@ may be applied (applying.apply_plan), and the confirm plans the stored file afre
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,6 +17,9 @@ from .. import selectors
 from ..models import OperatingStatus, Site
 from .fileformat import COLUMNS, COORD_TOLERANCE, HEADERS
 from .reading import Issue, Lookups, Row, RowReader, UploadRejected, parse_row, read_rows
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 CHANGE_LABELS = {
     "name": gettext_lazy("Nama"),
@@ -41,7 +45,7 @@ class RowChange:
     site: Site
     version: int
     data: dict  # changed fields for site_update (without a close)
-    changes: list[tuple[str, str, str]]  # (label, old, new)
+    changes: list[tuple[StrOrPromise, str, str]]  # (label, old, new)
     close: bool = False
 
 
@@ -121,9 +125,10 @@ def _plan_add(plan: Plan, r: RowReader, row: Row) -> None:
         )
 
 
-def _plan_change(plan: Plan, r: RowReader, row: Row) -> None:
-    site = row.site
-    data, changes = {}, []
+def _plan_change(plan: Plan, r: RowReader, row: Row, site: Site) -> None:
+    """Plan a row that names an existing site (its row.site, given narrowed by the caller)."""
+    data: dict[str, object] = {}
+    changes: list[tuple[StrOrPromise, str, str]] = []
     if not _same_text(row.name, site.name):
         data["name"] = row.name
         changes.append((CHANGE_LABELS["name"], site.name, row.name))
@@ -172,7 +177,8 @@ def _plan_change(plan: Plan, r: RowReader, row: Row) -> None:
             % {"name": site.name, "old": row.version, "new": site.version},
         )
         return
-    plan.changes.append(RowChange(r.row, site, row.version, data, changes, close=close))
+    # The row's version, now known to equal the site's.
+    plan.changes.append(RowChange(r.row, site, site.version, data, changes, close=close))
 
 
 def plan_upload(user, upload) -> Plan:
@@ -198,7 +204,7 @@ def plan_upload(user, upload) -> Plan:
         if row.site is None:
             _plan_add(plan, reader, row)
         else:
-            _plan_change(plan, reader, row)
+            _plan_change(plan, reader, row, row.site)
     order = {h: i for i, h in enumerate(HEADERS)}
     plan.errors.sort(key=lambda i: (i.row, order.get(i.column, len(order))))
     return plan

@@ -227,73 +227,13 @@ def read_rows(upload, errors: list[Issue]):
     try:
         ws = wb[SHEET_SITES] if SHEET_SITES in wb.sheetnames else wb.worksheets[0]
         rows = ws.iter_rows()
-        header = next(rows, ())
-        positions: dict[str, int] = {}
-        by_header = {v: k for k, v in COLUMNS.items()}
-        for index, cell in enumerate(header):
-            name = str(cell.value).strip().lower() if cell.value is not None else ""
-            if not name:
-                continue
-            letter = get_column_letter(index + 1)
-            key = by_header.get(name)
-            if key is None:
-                errors.append(
-                    Issue(
-                        1,
-                        name,
-                        _(
-                            "Kolom %(letter)s '%(name)s' tidak dikenal. Hapus kolom itu atau "
-                            "gunakan judul kolom dari berkas unduhan."
-                        )
-                        % {"letter": letter, "name": name},
-                    )
-                )
-            elif key in positions:
-                errors.append(
-                    Issue(1, name, _("Kolom '%(name)s' muncul dua kali.") % {"name": name})
-                )
-            else:
-                positions[key] = index
-        for key, header_name in COLUMNS.items():
-            if key not in positions:
-                errors.append(
-                    Issue(
-                        1,
-                        header_name,
-                        _(
-                            "Kolom '%(name)s' tidak ada di baris judul. Tambahkan "
-                            "kolom itu atau unduh ulang berkasnya."
-                        )
-                        % {"name": header_name},
-                    )
-                )
+        positions = _header_positions(next(rows, ()), errors)
         if errors:
             return
         count = 0
         for row_no, row in enumerate(rows, start=2):
-            cells: dict[str, object] = {}
-            formula = False
-            for key, index in positions.items():
-                cell = row[index] if index < len(row) else None
-                value = getattr(cell, "value", None)
-                if isinstance(value, str) and not value.strip():
-                    value = None
-                if getattr(cell, "data_type", None) == "f" or (
-                    isinstance(value, str) and value.lstrip().startswith("=")
-                ):
-                    errors.append(
-                        Issue(
-                            row_no,
-                            COLUMNS[key],
-                            _("Berisi rumus (formula); isi nilainya saja, tanpa '='."),
-                        )
-                    )
-                    formula = True
-                    value = None
-                cells[key] = value
-            if formula:
-                continue
-            if all(v is None for v in cells.values()):
+            cells = _row_cells(row_no, row, positions, errors)
+            if cells is None or all(v is None for v in cells.values()):
                 continue
             count += 1
             if count > MAX_DATA_ROWS:
@@ -309,6 +249,77 @@ def read_rows(upload, errors: list[Issue]):
             yield row_no, cells
     finally:
         wb.close()
+
+
+def _header_positions(header, errors: list[Issue]) -> dict[str, int]:
+    """{column key: cell index} from the header row; unknown, doubled and missing columns
+    go to errors."""
+    positions: dict[str, int] = {}
+    by_header = {v: k for k, v in COLUMNS.items()}
+    for index, cell in enumerate(header):
+        name = str(cell.value).strip().lower() if cell.value is not None else ""
+        if not name:
+            continue
+        letter = get_column_letter(index + 1)
+        key = by_header.get(name)
+        if key is None:
+            errors.append(
+                Issue(
+                    1,
+                    name,
+                    _(
+                        "Kolom %(letter)s '%(name)s' tidak dikenal. Hapus kolom itu atau "
+                        "gunakan judul kolom dari berkas unduhan."
+                    )
+                    % {"letter": letter, "name": name},
+                )
+            )
+        elif key in positions:
+            errors.append(Issue(1, name, _("Kolom '%(name)s' muncul dua kali.") % {"name": name}))
+        else:
+            positions[key] = index
+    for key, header_name in COLUMNS.items():
+        if key not in positions:
+            errors.append(
+                Issue(
+                    1,
+                    header_name,
+                    _(
+                        "Kolom '%(name)s' tidak ada di baris judul. Tambahkan "
+                        "kolom itu atau unduh ulang berkasnya."
+                    )
+                    % {"name": header_name},
+                )
+            )
+    return positions
+
+
+def _row_cells(
+    row_no: int, row, positions: dict[str, int], errors: list[Issue]
+) -> dict[str, object] | None:
+    """{column key: value} of one data row (blank text as None), or None when a cell holds
+    a formula: each such cell is an error, and the row is not read further."""
+    cells: dict[str, object] = {}
+    formula = False
+    for key, index in positions.items():
+        cell = row[index] if index < len(row) else None
+        value = getattr(cell, "value", None)
+        if isinstance(value, str) and not value.strip():
+            value = None
+        if getattr(cell, "data_type", None) == "f" or (
+            isinstance(value, str) and value.lstrip().startswith("=")
+        ):
+            errors.append(
+                Issue(
+                    row_no,
+                    COLUMNS[key],
+                    _("Berisi rumus (formula); isi nilainya saja, tanpa '='."),
+                )
+            )
+            formula = True
+            value = None
+        cells[key] = value
+    return None if formula else cells
 
 
 @dataclass
@@ -426,6 +437,7 @@ def parse_row(r: RowReader, look: Lookups, seen_ids: dict[int, int]) -> Row | No
             % {"value": status_text},
         )
     version = r.integer("version", required=True) if site is not None else None
-    if not r.ok:
+    # A row without errors has its kelurahan and both coordinates (each is required).
+    if not r.ok or kel is None or lat is None or lon is None:
         return None
     return Row(site, name, types, kel, lat, lon, address, contact, status, version)
