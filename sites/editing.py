@@ -58,12 +58,18 @@ class StaleEdit(Exception):
 class LikelyDuplicate(Exception):
     """Sites that look like the one being saved; the user confirms to save anyway."""
 
-    def __init__(self, candidates):
-        self.candidates = candidates  # [(Site, distance in metres)], nearest first
-        super().__init__(
-            _("Kemungkinan situs ganda: %(names)s")
-            % {"names": ", ".join(s.name for s, _d in candidates)}
-        )
+    def __init__(self, duplicates):
+        self.candidates = duplicates.visible  # [(Site, metres)] the user may see, nearest first
+        self.hidden = duplicates.hidden  # more that the user may not see: counted, not named
+        names = ", ".join(s.name for s, _d in self.candidates)
+        if self.hidden:
+            names = ", ".join(filter(None, [names, str(HIDDEN_DUPLICATE)]))
+        super().__init__(_("Kemungkinan situs ganda: %(names)s") % {"names": names})
+
+
+HIDDEN_DUPLICATE = gettext_lazy(
+    "situs serupa di dekat titik ini yang tidak dapat ditampilkan (tanyakan kepada camat Anda)"
+)
 
 
 # ---- display strings for history ----
@@ -156,10 +162,11 @@ def site_kelurahan_for(*, user, point: Point, sector_ids=()) -> Region:
     return kelurahan
 
 
-def check_duplicates(data: dict, point: Point, exclude_pk=None) -> None:
+def check_duplicates(data: dict, point: Point, exclude_pk=None, *, user) -> None:
     if data.get("confirm_duplicate"):
         return
     candidates = selectors.site_likely_duplicates(
+        user=user,
         name=data["name"],
         type_ids=[t.pk for t in data["types"]],
         point=point,

@@ -324,10 +324,37 @@ def names_similar(a: str, b: str) -> bool:
     return SequenceMatcher(None, na, nb).ratio() >= 0.8
 
 
+@dataclass
+class Duplicates:
+    """Likely duplicates as one user may learn of them."""
+
+    visible: list[tuple[Site, float]]  # (site, metres) the user may see, nearest first
+    hidden: int  # how many more match among sites the user may not see (never named)
+
+    def __bool__(self) -> bool:
+        return bool(self.visible or self.hidden)
+
+
 def site_likely_duplicates(
-    *, name: str, type_ids, point: Point, exclude_pk: int | None = None
+    *, user, name: str, type_ids, point: Point, exclude_pk: int | None = None
+) -> Duplicates:
+    """Active sites sharing a type, with a similar name, within 100 m of the point.
+
+    Searched over every site (a duplicate is a duplicate wherever it sits), told to the user
+    through the visibility rule: the ones they may see by name, the rest only as a number,
+    so a one-letter name at a border cannot list another kelurahan's drafts.
+    """
+    found = _likely_duplicates(name=name, type_ids=type_ids, point=point, exclude_pk=exclude_pk)
+    visible = visible_site_ids(user, {s.pk for s, _d in found})
+    return Duplicates(
+        visible=[(s, d) for s, d in found if s.pk in visible],
+        hidden=sum(1 for s, _d in found if s.pk not in visible),
+    )
+
+
+def _likely_duplicates(
+    *, name: str, type_ids, point: Point, exclude_pk: int | None
 ) -> list[tuple[Site, float]]:
-    """Active sites sharing a type, with a similar name, within 100 m of the point."""
     qs = Site.objects.exclude(operating_status=OperatingStatus.CLOSED).filter(
         Exists(
             Site.types.through.objects.filter(

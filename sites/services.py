@@ -68,7 +68,7 @@ def site_create(*, user, data: dict) -> Site:
     types = list(data["types"])
     point = data["location"]
     kelurahan = site_kelurahan_for(user=user, point=point, sector_ids={t.sector_id for t in types})
-    check_duplicates(data, point)
+    check_duplicates(data, point, user=user)
     with transaction.atomic():
         site = Site.objects.create(
             name=data["name"],
@@ -141,7 +141,7 @@ def _site_update_live(*, user, site: Site, data: dict, version: int) -> Site:
             changed["kelurahan"] = (site.kelurahan, kelurahan)
     if {"name", "types", "location"} & changed.keys():
         check_duplicates(
-            {**data, "name": data.get("name", site.name), "types": types}, point, site.pk
+            {**data, "name": data.get("name", site.name), "types": types}, point, site.pk, user=user
         )
     with transaction.atomic():
         # The version check and the write are one statement: two officers saving at once

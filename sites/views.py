@@ -202,14 +202,14 @@ def site_create(request):
     if not selectors.user_may_create_sites(request.user):
         raise PermissionDenied(_("Anda tidak berhak menambah situs layanan."))
     form = SiteForm(request.POST or None)
-    duplicates = None
+    duplicates, hidden_duplicates = None, 0
     if request.method == "POST" and form.is_valid():
         try:
             site = services.site_create(user=request.user, data=form.service_data())
         except ValidationError as exc:
             _show_validation_error(form, exc)
         except editing.LikelyDuplicate as exc:
-            duplicates = exc.candidates
+            duplicates, hidden_duplicates = exc.candidates, exc.hidden
         else:
             messages.success(request, _("Situs %(name)s disimpan.") % {"name": site.name})
             return redirect(site)
@@ -220,6 +220,7 @@ def site_create(request):
             "form": form,
             "site": None,
             "duplicates": duplicates,
+            "hidden_duplicates": hidden_duplicates,
             "territory_urls": _territory_urls(request.user),
         },
     )
@@ -236,6 +237,7 @@ def site_edit(request, pk):
         data, site=site, proposed=review_selectors.proposed_values(pending) if pending else None
     )
     duplicates = stale = conflict = None
+    hidden_duplicates = 0
     if request.method == "POST" and form.is_valid():
         try:
             site = services.site_update(
@@ -247,7 +249,7 @@ def site_edit(request, pk):
         except ValidationError as exc:
             _show_validation_error(form, exc)
         except editing.LikelyDuplicate as exc:
-            duplicates = exc.candidates
+            duplicates, hidden_duplicates = exc.candidates, exc.hidden
         except editing.StaleEdit as exc:
             stale = exc
             # The form keeps the user's values; saving again now knowingly replaces theirs.
@@ -277,6 +279,7 @@ def site_edit(request, pk):
             "form": form,
             "site": site,
             "duplicates": duplicates,
+            "hidden_duplicates": hidden_duplicates,
             "stale": stale,
             "conflict": conflict,
             "pending": pending,

@@ -84,7 +84,7 @@ def pending_change_propose(
     data = dict(open_change.data) if open_change else {}
     _merge_fields(data, user=user, site=site, fields=fields)
     if {"name", "types", "location"} & set(fields) and not confirm_duplicate:
-        _check_proposed_duplicates(data, site)
+        _check_proposed_duplicates(data, site, user)
     if checklist is not None:
         _merge_checklist(data, site=site, checklist=checklist)
     if reverify:
@@ -127,7 +127,7 @@ def _merge_fields(data: dict, *, user, site: Site, fields: dict) -> None:
             data.pop("kelurahan", None)
 
 
-def _check_proposed_duplicates(data: dict, site: Site) -> None:
+def _check_proposed_duplicates(data: dict, site: Site, user) -> None:
     """Raise the duplicate warning for the site as it would be once the change is applied."""
     merged = {**proposed_values(PendingChange(data=data))}
     editing.check_duplicates(
@@ -137,6 +137,7 @@ def _check_proposed_duplicates(data: dict, site: Site) -> None:
         },
         merged.get("location", site.location),
         site.pk,
+        user=user,
     )
 
 

@@ -94,7 +94,7 @@ def _check_inside(r: RowReader, row: Row) -> bool:
     return False
 
 
-def _plan_add(plan: Plan, r: RowReader, row: Row) -> None:
+def _plan_add(plan: Plan, r: RowReader, row: Row, user) -> None:
     status = row.status or OperatingStatus.OPEN
     if status == OperatingStatus.CLOSED:
         r.error("operating_status", _("Situs baru tidak bisa langsung berstatus tutup."))
@@ -116,12 +116,24 @@ def _plan_add(plan: Plan, r: RowReader, row: Row) -> None:
         "location": f"{row.lat:.6f}, {row.lon:.6f}",
     }
     plan.adds.append(RowAdd(r.row, data, display))
-    for dup, dist in selectors.site_likely_duplicates(
-        name=row.name, type_ids=[t.pk for t in row.types], point=row.point
-    ):
+    duplicates = selectors.site_likely_duplicates(
+        user=user, name=row.name, type_ids=[t.pk for t in row.types], point=row.point
+    )
+    for dup, dist in duplicates.visible:
         message = _("Mirip situs yang sudah ada: %(name)s (%(d)s m). Pastikan bukan situs ganda.")
         plan.warnings.append(
             Issue(r.row, COLUMNS["name"], message % {"name": dup.name, "d": round(dist)})
+        )
+    if duplicates.hidden:
+        plan.warnings.append(
+            Issue(
+                r.row,
+                COLUMNS["name"],
+                _(
+                    "Ada situs serupa di dekat titik ini yang tidak dapat ditampilkan. "
+                    "Tanyakan kepada camat Anda sebelum menambahkannya."
+                ),
+            )
         )
 
 
@@ -202,7 +214,7 @@ def plan_upload(user, upload) -> Plan:
         if row is None:
             continue
         if row.site is None:
-            _plan_add(plan, reader, row)
+            _plan_add(plan, reader, row, user)
         else:
             _plan_change(plan, reader, row, row.site)
     order = {h: i for i, h in enumerate(HEADERS)}

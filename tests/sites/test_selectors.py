@@ -108,19 +108,21 @@ def test_it_finds_sites_within_a_radius_in_metres():
     assert 55 < found[0][1] < 65 and 80 < found[1][1] < 90
 
 
-def test_it_flags_a_similar_name_of_the_same_type_nearby_as_a_duplicate():
+def test_it_flags_a_similar_name_of_the_same_type_nearby_as_a_duplicate(lurah):
     from tests.factories import service_type
 
     existing = make_site("Puskesmas Kelurahan Rawa Bunga", location=point_in(RAWA_BUNGA, dx_m=40))
     make_site("RPTRA Rawa Bunga", types=("rptra",), location=point_in(RAWA_BUNGA, dx_m=10))
     make_site("Puskesmas Rawa Bunga", types=("puskesmas",), location=point_in(RAWA_BUNGA, dx_m=400))
     found = selectors.site_likely_duplicates(
+        user=lurah,
         name="PUSKESMAS KEL. RAWA BUNGA",
         type_ids=[service_type("puskesmas").pk],
         point=point_in(RAWA_BUNGA),
     )
-    assert [s for s, _ in found] == [existing]
+    assert [s for s, _ in found.visible] == [existing] and found.hidden == 0
     assert not selectors.site_likely_duplicates(
+        user=lurah,
         name="Puskesmas Kampung Melayu",
         type_ids=[service_type("puskesmas").pk],
         point=point_in(RAWA_BUNGA),
