@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from accounts.models import Sector
 from regions.models import Level, Region, subtree_q
-from sites.models import PendingChange, PendingChangeState, ReviewState, ServiceType, Site
+from sites.models import (
+    PendingChange,
+    PendingChangeApproval,
+    PendingChangeState,
+    ReviewState,
+    ServiceType,
+    Site,
+)
 from sites.review import freshness, queue
 from web.fragments import Signature, fingerprint, row_compiled_once, signature
 
@@ -106,9 +113,19 @@ def sector_dashboard(user, *, now=None) -> list[SectorPanel]:
         backlog = submitted.aggregate(
             n=Count("pk"), overdue=Count("pk", filter=Q(submitted_at__lt=overdue_before))
         )
-        changes = PendingChange.objects.filter(
-            state=PendingChangeState.PENDING, site__in=of_sector.values("pk")
-        ).aggregate(n=Count("pk"), overdue=Count("pk", filter=Q(submitted_at__lt=overdue_before)))
+        # Changes routed to this sector (current or proposed types) that it has still to approve.
+        routed = PendingChange.objects.filter(
+            Q(sectors=grant.sector_id) | Q(site__types__sector=grant.sector_id)
+        ).values("pk")
+        changes = (
+            PendingChange.objects.filter(
+                pk__in=routed, state=PendingChangeState.PENDING, site__in=in_kota.values("pk")
+            )
+            .exclude(approvals__sector_id=grant.sector_id)
+            .aggregate(
+                n=Count("pk"), overdue=Count("pk", filter=Q(submitted_at__lt=overdue_before))
+            )
+        )
         oldest = list(
             submitted.select_related("kelurahan")
             .only("pk", "name", "submitted_at", "kelurahan__name", "kelurahan__code")
@@ -186,6 +203,7 @@ def sector_version(user, *, now=None) -> str:
             in_kotas |= subtree_q("kelurahan__code", grant.region_code)
         sites = Site.objects.filter(in_kotas)
         changes = PendingChange.objects.filter(site__in=sites.values("pk"))
+        approvals = PendingChangeApproval.objects.filter(change__site__in=sites.values("pk"))
         sign = signature
         count = ("COUNT", "pk")
         return (
@@ -195,6 +213,7 @@ def sector_version(user, *, now=None) -> str:
                 _v=Signature(
                     (None, sign(sites, count, ("MAX", "updated_at"), ("SUM", "version"))),
                     (None, sign(changes, count, ("MAX", "pk"), ("SUM", "version"))),
+                    (None, sign(approvals, count, ("MAX", "pk"))),
                     (None, sign(ServiceType.objects.all(), count)),
                 )
             )

@@ -443,6 +443,12 @@ class PendingChange(models.Model):
     reviewed_at = models.DateTimeField(_("ditinjau"), null=True, blank=True)
     reason = models.TextField(_("alasan pengembalian"), blank=True)
     is_demo = models.BooleanField(_("data demo"), default=False)
+    # The sectors of the proposed types, set when the change is stored. Those of the site's
+    # current types are read from the site; all of them must approve (a puskesmas proposed
+    # to become a school needs health and education), and each one's queue shows it.
+    sectors = models.ManyToManyField(
+        "accounts.Sector", verbose_name=_("sektor peninjau"), blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("usulan perubahan situs")
@@ -481,6 +487,27 @@ class PendingChange(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in (PendingChangeState.PENDING, PendingChangeState.RETURNED)
+
+
+class PendingChangeApproval(models.Model):
+    """One sector's approval of a pending change; the change applies once every sector of
+    PendingChange.sectors has one. Editing the proposal clears them (it is a new proposal)."""
+
+    change = models.ForeignKey(PendingChange, on_delete=models.CASCADE, related_name="approvals")
+    sector = models.ForeignKey("accounts.Sector", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("persetujuan sektor")
+        verbose_name_plural = _("persetujuan sektor")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["change", "sector"], name="pending_change_approval_one_per_sector"
+            )
+        ]
 
 
 class ReviewEvent(models.Model):

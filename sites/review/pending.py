@@ -18,7 +18,6 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.scoping import Right
 from notifications.models import Kind
 from notifications.services import notify
 from regions.models import Region
@@ -29,6 +28,7 @@ from ..models import (
     ChecklistAnswer,
     ChecklistItem,
     PendingChange,
+    PendingChangeApproval,
     PendingChangeState,
     ReviewAction,
     ReviewEvent,
@@ -37,7 +37,17 @@ from ..models import (
     Site,
     SiteDocument,
 )
-from .selectors import answer_text, check_right, pending_change_open, proposed_values
+from .selectors import (
+    OWN_CHANGE,
+    answer_text,
+    change_approved_sector_ids,
+    change_review_sector_ids,
+    change_route,
+    change_sector_ids,
+    is_own_change,
+    pending_change_open,
+    proposed_values,
+)
 from .transitions import ReviewConflict, conflict_message, site_recipients
 
 # Fields whose edits on a verified site wait for the reviewer (with checklist and documents).
@@ -202,6 +212,9 @@ def _pending_change_store(
                     % {"name": site.name}
                 )
             change = PendingChange.objects.get(pk=open_change.pk)
+            # A new proposal: earlier sectors' approvals were of another content.
+            change.approvals.all().delete()
+        change.sectors.set(change_route(data))
         if not record:
             return change
         ReviewEvent.objects.create(
@@ -370,97 +383,154 @@ def _change_conflict(change: PendingChange) -> ReviewConflict:
 def pending_change_approve(
     *, user, change: PendingChange, version: int, site_version: int, is_demo: bool = False
 ) -> Site:
-    """Apply the proposed values to the live site in one transaction; it stays verified.
+    """Approve the user's sectors' part of the change; the last sector's approval applies the
+    proposed values to the live site in one transaction (it stays verified).
 
-    Approving re-verifies the site (verified_at moves to now): the officer has just checked
-    its current data.
+    A change is reviewed by every sector its current or proposed types touch (a puskesmas
+    proposed to become a school needs health and education): until all have approved it
+    stays pending, in the queues of the sectors still to approve. Nobody approves what they
+    proposed. Applying re-verifies the site (verified_at moves to now).
     """
     site = change.site
-    check_right(user, site, Right.REVIEW)
+    _check_may_decide(user, change)
     now = timezone.now()
-    data = change.data or {}
     with transaction.atomic():
-        diff = pending_change_diff(change, site)
-        claimed = PendingChange.objects.filter(
-            pk=change.pk, state=PendingChangeState.PENDING, version=version
-        ).update(
-            state=PendingChangeState.APPROVED,
-            reviewed_by=user,
-            reviewed_at=now,
-            version=F("version") + 1,
+        # The row lock orders two sectors approving at once: the second sees the first's row.
+        locked = (
+            PendingChange.objects.select_for_update()
+            .filter(pk=change.pk, state=PendingChangeState.PENDING, version=version)
+            .first()
         )
-        if not claimed:
+        if locked is None:
             raise _change_conflict(change)
-        values = {}
-        if "name" in data:
-            values["name"] = data["name"]
-        if "location" in data:
-            lon, lat = data["location"]
-            values["location"] = Point(lon, lat, srid=4326)
-        if "kelurahan" in data:
-            values["kelurahan_id"] = data["kelurahan"]
-        updated = Site.objects.filter(
-            pk=site.pk, version=site_version, review_state=ReviewState.VERIFIED
-        ).update(
-            **values,
-            verified_at=now,
-            version=F("version") + 1,
-            updated_at=now,
-            updated_by=change.proposed_by,
-        )
-        if not updated:
-            # Rolls the claim back with it: the change stays pending.
-            raise ReviewConflict(conflict_message(site.pk))
-        if "types" in data:
-            types = list(ServiceType.objects.filter(pk__in=data["types"]))
-            if not types:
-                raise ValidationError(_("Jenis layanan usulan sudah tidak ada di katalog."))
-            site.types.set(types)
-        for key, (answer, note) in data.get("checklist", {}).items():
-            if answer is None:
-                ChecklistAnswer.objects.filter(site=site, item_id=int(key)).delete()
-            else:
-                # The reviewer has just accepted this answer: it counts as confirmed.
-                ChecklistAnswer.objects.update_or_create(
-                    site=site,
-                    item_id=int(key),
-                    defaults={"answer": answer, "note": note, "confirmed": True},
-                )
-        SiteDocument.objects.filter(pending_change=change).update(pending_change=None)
-        ReviewEvent.objects.create(
-            site=site,
-            pending_change=change,
-            action=ReviewAction.CHANGE_APPROVED,
-            from_state=ReviewState.VERIFIED,
-            to_state=ReviewState.VERIFIED,
-            user=user,
-            at=now,
-            changes=_diff_dict(diff),
-            is_demo=is_demo,
-        )
-        site.refresh_from_db()
-        fields = sorted(
-            {k for k in data if k != "reverify"}
-            | ({"documents"} if any(r.field.startswith("document:") for r in diff) else set())
-            | {"verified_at"}
-        )
-        signals.site_changed.send(sender=Site, site=site, user=user, fields=fields)
-        if not is_demo:
-            notify(
-                recipients=site_recipients(site, change.proposed_by),
-                kind=Kind.CHANGE_APPROVED,
-                title=_("Perubahan situs %(name)s disetujui") % {"name": site.name},
-                body=_("Disetujui oleh %(user)s dan sudah berlaku.") % {"user": user},
-                url=site.get_absolute_url(),
-                site_id=site.pk,
+        required = change_sector_ids(locked)
+        approved = change_approved_sector_ids(locked)
+        mine = change_review_sector_ids(user, change) - approved
+        if not mine:
+            raise ReviewConflict(
+                _("Sektor Anda sudah menyetujui usulan ini; menunggu sektor lain.")
             )
+        PendingChangeApproval.objects.bulk_create(
+            [PendingChangeApproval(change=locked, sector_id=s, user=user, at=now) for s in mine]
+        )
+        if not required <= approved | mine:
+            return site  # waiting for the other sectors; the live site is unchanged
+        _apply(user, change, site, site_version=site_version, now=now, is_demo=is_demo)
     return site
 
 
+def _check_may_decide(user, change: PendingChange) -> None:
+    if is_own_change(user, change):
+        raise PermissionDenied(OWN_CHANGE)
+    if not change_review_sector_ids(user, change):
+        raise PermissionDenied(
+            _(
+                "Hanya petugas suku dinas sektor yang disentuh usulan ini, di kotanya, "
+                "yang dapat meninjaunya."
+            )
+        )
+
+
+def _apply(user, change: PendingChange, site: Site, *, site_version: int, now, is_demo: bool):
+    """Every sector has approved: the proposed values become the live site."""
+    data = change.data or {}
+    diff = pending_change_diff(change, site)
+    claimed = PendingChange.objects.filter(pk=change.pk, state=PendingChangeState.PENDING).update(
+        state=PendingChangeState.APPROVED,
+        reviewed_by=user,
+        reviewed_at=now,
+        version=F("version") + 1,
+    )
+    if not claimed:
+        raise _change_conflict(change)
+    values = {}
+    if "name" in data:
+        values["name"] = data["name"]
+    if "location" in data:
+        lon, lat = data["location"]
+        values["location"] = Point(lon, lat, srid=4326)
+    if "kelurahan" in data:
+        values["kelurahan_id"] = data["kelurahan"]
+    updated = Site.objects.filter(
+        pk=site.pk, version=site_version, review_state=ReviewState.VERIFIED
+    ).update(
+        **values,
+        verified_at=now,
+        version=F("version") + 1,
+        updated_at=now,
+        updated_by=change.proposed_by,
+    )
+    if not updated:
+        # Rolls the claim and the approvals back with it: the change stays pending.
+        raise ReviewConflict(conflict_message(site.pk))
+    if "types" in data:
+        types = list(ServiceType.objects.filter(pk__in=data["types"]))
+        if not types:
+            raise ValidationError(_("Jenis layanan usulan sudah tidak ada di katalog."))
+        site.types.set(types)
+    _apply_checklist(change, site, data)
+    SiteDocument.objects.filter(pending_change=change).update(pending_change=None)
+    ReviewEvent.objects.create(
+        site=site,
+        pending_change=change,
+        action=ReviewAction.CHANGE_APPROVED,
+        from_state=ReviewState.VERIFIED,
+        to_state=ReviewState.VERIFIED,
+        user=user,
+        at=now,
+        changes=_diff_dict(diff),
+        is_demo=is_demo,
+    )
+    site.refresh_from_db()
+    fields = sorted(
+        {k for k in data if k != "reverify"}
+        | ({"documents"} if any(r.field.startswith("document:") for r in diff) else set())
+        | {"verified_at"}
+    )
+    signals.site_changed.send(sender=Site, site=site, user=user, fields=fields)
+    if not is_demo:
+        notify(
+            recipients=site_recipients(site, change.proposed_by),
+            kind=Kind.CHANGE_APPROVED,
+            title=_("Perubahan situs %(name)s disetujui") % {"name": site.name},
+            body=_("Disetujui oleh %(user)s dan sudah berlaku.") % {"user": user},
+            url=site.get_absolute_url(),
+            site_id=site.pk,
+        )
+
+
+def _apply_checklist(change: PendingChange, site: Site, data: dict) -> None:
+    """The proposed answers go live; an answer counts as confirmed only if its own sector's
+    officer approved the change (the sector of the item's service type)."""
+    approved = change_approved_sector_ids(change)
+    proposed = data.get("checklist", {})
+    sectors = dict(
+        ChecklistItem.objects.filter(pk__in=[int(k) for k in proposed]).values_list(
+            "pk", "service_type__sector_id"
+        )
+    )
+    for key, (answer, note) in proposed.items():
+        if answer is None:
+            ChecklistAnswer.objects.filter(site=site, item_id=int(key)).delete()
+        else:
+            ChecklistAnswer.objects.update_or_create(
+                site=site,
+                item_id=int(key),
+                defaults={
+                    "answer": answer,
+                    "note": note,
+                    "confirmed": sectors.get(int(key)) in approved,
+                },
+            )
+
+
 def pending_change_return(*, user, change: PendingChange, version: int, reason: str) -> None:
-    """Send the proposed change back to its proposer with a reason; the live site is unchanged."""
+    """Send the proposed change back to its proposer with a reason; the live site is unchanged.
+
+    Any sector the change is routed to may return it (one "no" is enough); not its proposer.
+    """
     site = change.site
-    check_right(user, site, Right.REVIEW)
+    _check_may_decide(user, change)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(

@@ -9,10 +9,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from accounts import scoping
+from accounts.scoping import Right
 
 from .. import editing
 from ..models import (
@@ -20,11 +23,18 @@ from ..models import (
     ChecklistItem,
     PendingChange,
     PendingChangeState,
+    ReviewAction,
+    ReviewEvent,
     ReviewState,
     ServiceType,
     Site,
 )
-from .selectors import sites_reviewable_by, submission_problems
+from .selectors import (
+    changes_reviewable_by,
+    is_own_change,
+    sites_reviewable_by,
+    submission_problems,
+)
 from .transitions import ReviewConflict, site_verify
 
 
@@ -42,6 +52,7 @@ class QueueItem:
     overdue: bool
     problems: list[str]
     labels: list[str]  # for changes: the fields it touches
+    own: bool = False  # the user submitted or proposed it: someone else reviews it
 
     @property
     def version(self) -> int:
@@ -70,6 +81,13 @@ def review_queue(user, now: datetime | None = None) -> list[QueueItem]:
     reviewable = sites_reviewable_by(user)
     sites = list(
         reviewable.filter(review_state=ReviewState.SUBMITTED)
+        .annotate(
+            submitted_by_id=Subquery(
+                ReviewEvent.objects.filter(site=OuterRef("pk"), action=ReviewAction.SUBMITTED)
+                .order_by("-at", "-pk")
+                .values("user_id")[:1]
+            )
+        )
         .select_related("kelurahan", "kelurahan__parent")
         .defer("kelurahan__boundary", "kelurahan__parent__boundary")
         .prefetch_related(
@@ -102,10 +120,19 @@ def review_queue(user, now: datetime | None = None) -> list[QueueItem]:
                 overdue,
                 submission_problems(site, item_ids_by_type, answers),
                 [],
+                own=site.submitted_by_id == user.pk,
             )
         )
+    # Changes routed to the user's sectors (current or proposed types), while a sector of
+    # theirs has still to approve.
+    # (An officer approves all of their sectors' parts at once: one of them approved, done.)
+    own_sectors = {
+        g.sector_id for g in scoping.grants_with(user, Right.REVIEW) if g.sector_id is not None
+    }
     changes = (
-        PendingChange.objects.filter(state=PendingChangeState.PENDING, site__in=reviewable)
+        changes_reviewable_by(user)
+        .filter(state=PendingChangeState.PENDING)
+        .exclude(approvals__sector_id__in=own_sectors)
         .select_related("site", "site__kelurahan", "site__kelurahan__parent", "proposed_by")
         .defer("site__kelurahan__boundary", "site__kelurahan__parent__boundary")
         .order_by("submitted_at", "pk")
@@ -114,7 +141,17 @@ def review_queue(user, now: datetime | None = None) -> list[QueueItem]:
         age, overdue = _age(change.submitted_at, now)
         labels = [str(_CHANGE_LABELS.get(k, k)) for k in change.data or {}]
         items.append(
-            QueueItem("change", change.site, change, change.submitted_at, age, overdue, [], labels)
+            QueueItem(
+                "change",
+                change.site,
+                change,
+                change.submitted_at,
+                age,
+                overdue,
+                [],
+                labels,
+                own=is_own_change(user, change),
+            )
         )
     items.sort(key=lambda i: (i.since, i.kind, i.site.pk))
     return items

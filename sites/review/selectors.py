@@ -11,9 +11,9 @@ from collections import defaultdict
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import scoping
 from accounts.scoping import Right
@@ -170,8 +170,96 @@ def submission_problems(site: Site, item_ids_by_type=None, answers=None) -> list
 
 
 def pending_changes_visible_to(user) -> QuerySet[PendingChange]:
-    """Pending changes of sites in the user's private scope (drafts of a kind)."""
-    return PendingChange.objects.filter(site__in=Site.objects.private_to(user))
+    """Pending changes of sites in the user's private scope (drafts of a kind), and those
+    routed to a sector the user reviews (a change proposing a type of their sector)."""
+    return PendingChange.objects.filter(
+        Q(site__in=Site.objects.private_to(user))
+        | Q(pk__in=changes_reviewable_by(user).values("pk"))
+    )
+
+
+# ---- who reviews a pending change: every sector its current or proposed types touch ----
+
+
+def change_route(data: dict) -> set[int]:
+    """The sectors of the proposed types (stored on the change as PendingChange.sectors).
+
+    The sectors of the site's current types are read live from the site: together they
+    are the sectors that must approve (change_sector_ids).
+    """
+    return set(
+        ServiceType.objects.filter(pk__in=data.get("types") or []).values_list(
+            "sector_id", flat=True
+        )
+    )
+
+
+def routed_to_sector_q(sector_field_prefix: str = "") -> tuple[str, str]:
+    """The two lookups that route a change to a sector: its proposed types, its site's."""
+    return (f"{sector_field_prefix}sectors", f"{sector_field_prefix}site__types__sector")
+
+
+def changes_reviewable_by(user) -> QuerySet[PendingChange]:
+    """Changes routed to a sector the user reviews, in the user's kota."""
+    if not scoping.grants_with(user, Right.REVIEW):
+        return PendingChange.objects.none()
+    proposed, current = routed_to_sector_q()
+    region = "site__kelurahan__code"
+    q = scoping.region_q(user, Right.REVIEW, region_field=region, sector_field=proposed)
+    q |= scoping.region_q(user, Right.REVIEW, region_field=region, sector_field=current)
+    # A pk__in subquery: the two joins must not bring a change back twice.
+    return PendingChange.objects.filter(pk__in=PendingChange.objects.filter(q).values("pk"))
+
+
+def change_sector_ids(change: PendingChange) -> set[int]:
+    """Every sector that must approve: the site's current types' and the proposed types'."""
+    return {t.sector_id for t in change.site.types.all()} | {s.pk for s in change.sectors.all()}
+
+
+def change_review_sector_ids(user, change: PendingChange) -> set[int]:
+    """The sectors of this change whose part the user approves (their grants, its kota)."""
+    return {
+        sector_id
+        for sector_id in change_sector_ids(change)
+        if scoping.may_review(user, region_code=change.site.kelurahan_id, sector_ids=[sector_id])
+    }
+
+
+def change_may_review(user, change: PendingChange) -> bool:
+    """May the user decide on this change (approve their sector's part, or return it)?"""
+    return bool(change_review_sector_ids(user, change)) and not is_own_change(user, change)
+
+
+def change_approved_sector_ids(change: PendingChange) -> set[int]:
+    return {a.sector_id for a in change.approvals.all()}
+
+
+# ---- four eyes: nobody reviews what they submitted or proposed, whatever grants they hold --
+
+
+def last_submitter_id(site: Site) -> int | None:
+    return (
+        ReviewEvent.objects.filter(site=site, action=ReviewAction.SUBMITTED)
+        .order_by("-at", "-pk")
+        .values_list("user_id", flat=True)
+        .first()
+    )
+
+
+def is_own_submission(user, site: Site) -> bool:
+    return user.pk is not None and last_submitter_id(site) == user.pk
+
+
+def is_own_change(user, change: PendingChange) -> bool:
+    return user.pk is not None and change.proposed_by_id == user.pk
+
+
+OWN_SUBMISSION = gettext_lazy(
+    "Anda sendiri yang mengajukan situs ini: petugas lain yang meninjaunya (empat mata)."
+)
+OWN_CHANGE = gettext_lazy(
+    "Anda sendiri yang mengusulkan perubahan ini: petugas lain yang meninjaunya (empat mata)."
+)
 
 
 def pending_change_open(site: Site) -> PendingChange | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import formats, timezone
@@ -22,7 +22,13 @@ from notifications.services import notify
 
 from .. import signals
 from ..models import ChecklistAnswer, ReviewAction, ReviewEvent, ReviewState, Site
-from .selectors import check_right, review_sector_ids, submission_problems
+from .selectors import (
+    OWN_SUBMISSION,
+    check_right,
+    is_own_submission,
+    review_sector_ids,
+    submission_problems,
+)
 
 
 class ReviewConflict(Exception):
@@ -127,6 +133,8 @@ def _transition(
 ) -> ReviewEvent:
     step = TRANSITIONS[action]
     check_right(user, site, step.right)
+    if step.right == Right.REVIEW and is_own_submission(user, site):
+        raise PermissionDenied(OWN_SUBMISSION)
     reason = (reason or "").strip()
     if step.needs_reason and not reason:
         raise ValidationError(

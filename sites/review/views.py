@@ -370,10 +370,12 @@ def _visible_change(request, pk) -> PendingChange:
 
 def _reviewable_change(request, pk) -> PendingChange:
     change = _visible_change(request, pk)
-    if not selectors.site_may_review(request.user, change.site):
+    if not selectors.change_review_sector_ids(request.user, change):
         raise PermissionDenied(
-            _("Hanya petugas suku dinas sektor situs ini di kotanya yang dapat meninjaunya.")
+            _("Hanya petugas suku dinas sektor yang disentuh usulan ini yang dapat meninjaunya.")
         )
+    if selectors.is_own_change(request.user, change):
+        raise PermissionDenied(selectors.OWN_CHANGE)
     return change
 
 
@@ -384,7 +386,10 @@ def pending_change_detail(request, pk):
     diff = pending.pending_change_diff(change, site)
     new_location = (change.data or {}).get("location")
     first_type = site.types.first()
-    may_review = selectors.site_may_review(request.user, site)
+    mine = selectors.change_review_sector_ids(request.user, change)
+    approved = selectors.change_approved_sector_ids(change)
+    own = selectors.is_own_change(request.user, change)
+    may_review = bool(mine - approved) and not own
     return render(
         request,
         "services/review_change.html",
@@ -406,6 +411,11 @@ def pending_change_detail(request, pk):
             else [],
             "documents": list(change.documents.all()),
             "may_review": may_review and change.state == PendingChangeState.PENDING,
+            "own_change": own and bool(mine),
+            "sector_approvals": [
+                (sector, sector.pk in approved)
+                for sector in sorted(change.sectors.all(), key=lambda s: s.name)
+            ],
             "may_fix": change.is_open and site_selectors.site_may_change(request.user, site),
             "approve_form": ApproveForm(
                 initial={"version": change.version, "site_version": site.version}
@@ -433,10 +443,15 @@ def pending_change_approve(request, pk):
     except (ValidationError, transitions.ReviewConflict) as exc:
         _errors(request, exc)
         return redirect(change)
-    messages.success(
-        request,
-        _("Perubahan situs %(name)s disetujui dan berlaku.") % {"name": change.site.name},
-    )
+    change.refresh_from_db()
+    if change.state == PendingChangeState.APPROVED:
+        message = _("Perubahan situs %(name)s disetujui dan berlaku.")
+    else:
+        message = _(
+            "Bagian sektor Anda atas perubahan situs %(name)s disetujui. Perubahan berlaku "
+            "setelah sektor lain yang disentuhnya juga menyetujui."
+        )
+    messages.success(request, message % {"name": change.site.name})
     return redirect("services:review_queue")
 
 
