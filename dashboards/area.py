@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.db.models import (
     Avg,
@@ -48,6 +49,9 @@ from .charts import (
 )
 from .reports import KawasanReport, kawasan_reports, next_band
 from .versions import data_version_signature
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 AREA_LEVELS = (Level.KELURAHAN, Level.KECAMATAN)
 
@@ -163,7 +167,7 @@ class AreaDashboard:
         )
 
     @cached_property
-    def state_counts(self) -> list[tuple[str, str, int]]:  # review state, its label, number
+    def state_counts(self) -> list[tuple[str, StrOrPromise, int]]:  # review state, label, number
         counts = dict(
             self._territory.values("review_state")
             .annotate(n=Count("pk"))
@@ -310,7 +314,7 @@ def kawasan_signature(region_code: str, kawasan_pk: int | None) -> Subquery:
         (None, sign(links, count, ("MAX", "pk"), ("COUNT", "end_date"), ("MAX", "end_date"))),
         (None, sign(snapshots, count, ("MAX", "created_at"))),
     )
-    return Subquery(rows.annotate(_state=state).values("_state")[:1])
+    return Subquery(rows.annotate(_kawasan_sig=state).values("_kawasan_sig")[:1])
 
 
 def code_ancestor(code: str, index: int) -> str:

@@ -84,6 +84,7 @@ def boundary_version() -> str:
             Region.objects.exclude(boundary=None).order_by("code").values_list("code", "boundary")
         )
         for code, boundary in rows.iterator(chunk_size=100):
+            assert boundary is not None  # excluded above
             digest.update(code.encode())
             digest.update(bytes(boundary.wkb))
         version = "fp-" + digest.hexdigest()[:16]
@@ -122,9 +123,11 @@ def simplified_geometries(level: str, detail: int) -> dict[str, str]:
         shapes = {}
         rows = Region.objects.filter(level=level).exclude(boundary=None).only("code", "boundary")
         for region in rows:
-            simple = region.boundary.simplify(tolerance, preserve_topology=True)
+            boundary = region.boundary
+            assert boundary is not None  # excluded above
+            simple = boundary.simplify(tolerance, preserve_topology=True)
             if simple.empty:
-                simple = region.boundary
+                simple = boundary
             geometry = json.loads(simple.geojson)
             geometry["coordinates"] = _round_coords(geometry["coordinates"])
             shapes[region.code] = json.dumps(geometry, separators=(",", ":"))

@@ -37,7 +37,7 @@ def province_overview(*, policy: core.Policy | None = None) -> ProvinceOverview:
     kelurahan = scoring_selectors.region_scores(Level.KELURAHAN, policy=policy)
     improved = sorted(
         (r for r in kelurahan if r.change is not None and r.change > 0),
-        key=lambda r: (-r.change, r.code),
+        key=lambda r: (-(r.change or 0), r.code),  # never None here: filtered above
     )[:LIST_LIMIT]
     counts: dict[str, int] = defaultdict(int)
     for r in kelurahan:

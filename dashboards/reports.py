@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.contrib.gis.geos import GeometryCollection, Polygon
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -245,13 +246,16 @@ def _name_key(visible: dict[int, Site], pk: int):
     return (site.name if site else "", pk)
 
 
-def _region_outlines(codes) -> dict[str, list[list[tuple[float, float]]]]:
+def _region_outlines(codes) -> dict[str, list[list[tuple[float, ...]]]]:  # (lon, lat) points
     rows = Region.objects.filter(code__in=codes).only("code", "boundary")
     result = {}
     for region in rows:
         if region.boundary is None:
             continue
         simple = region.boundary.simplify(0.00005, preserve_topology=True)
-        polygons = [simple] if simple.geom_type == "Polygon" else list(simple)
-        result[region.code] = [list(polygon.exterior_ring.coords) for polygon in polygons]
+        # Simplifying a multipolygon may leave a single polygon.
+        parts = list(simple) if isinstance(simple, GeometryCollection) else [simple]
+        result[region.code] = [
+            list(part.exterior_ring.coords) for part in parts if isinstance(part, Polygon)
+        ]
     return result
