@@ -31,9 +31,9 @@ from django.utils.translation import gettext as _
 from accounts import scoping
 from kawasan.models import Kawasan, Membership
 from regions.models import Level, Region, subtree_q
-from scoring import core
 from scoring import selectors as scoring_selectors
 from scoring.models import KawasanScore, ScoreSnapshot
+from scoring.policy import Policy
 from sites.models import ReviewState, Site, SiteLink
 from sites.review import freshness
 from web.fragments import Signature, fingerprint, row_compiled_once, signature
@@ -90,7 +90,7 @@ class AreaDashboard:
         region: Region,
         *,
         kawasan_pk: int | None = None,
-        policy: core.Policy | None = None,
+        policy: Policy | None = None,
         today: date | None = None,
     ):
         self.user = user
@@ -100,7 +100,7 @@ class AreaDashboard:
         self.today = today or timezone.localdate()
 
     @cached_property
-    def policy(self) -> core.Policy:
+    def policy(self) -> Policy:
         return self._policy or scoring_selectors.policy_active().as_policy()
 
     @cached_property
@@ -337,7 +337,7 @@ def _kawasan_trend(kawasan: Kawasan, report: KawasanReport | None, policy) -> Tr
     return trend_chart(months, [(kawasan.name, values)], policy=policy)
 
 
-def kelurahan_comparison(kecamatan_code: str, policy: core.Policy) -> list[ComparisonRow]:
+def kelurahan_comparison(kecamatan_code: str, policy: Policy) -> list[ComparisonRow]:
     """Each kelurahan of a kecamatan with its score and the mean of its kawasan's components."""
     ranking = scoring_selectors.region_scores(Level.KELURAHAN, kecamatan_code, policy=policy)
     means = {

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from regions.loading import BOUNDARY_VERSION_KEY
 from regions.models import Region
-from scoring import core
+from scoring.policy import Policy
 from scoring.selectors import RegionScore, region_scores
 from web.fragments import cache_key, cache_set_many, cached, fingerprint
 
@@ -152,7 +152,7 @@ def area_properties(row: RegionScore) -> dict:
 
 
 def choropleth_geojson(
-    level: str, *, detail: int = 0, policy: core.Policy | None = None, rows=None
+    level: str, *, detail: int = 0, policy: Policy | None = None, rows=None
 ) -> str:
     """All areas of a level with their scores as properties, in one FeatureCollection.
 

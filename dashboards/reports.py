@@ -23,13 +23,14 @@ from regions.models import Region
 from scoring import core
 from scoring import selectors as scoring_selectors
 from scoring.models import KawasanScore
+from scoring.policy import CLUSTERS, Policy
 from sites.models import OperatingStatus, ServiceType, Site, SiteLink
 from sites.selectors import HIDDEN_SITE
 
 from .charts import BarChart, bar_chart, components_chart, schematic_map
 
 
-def next_band(total: float, policy: core.Policy) -> tuple[str | None, float | None]:
+def next_band(total: float, policy: Policy) -> tuple[str | None, float | None]:
     """The next band's name and the points still needed to reach it (None at the top)."""
     for bound, name in sorted(policy.bands):
         if bound > total:
@@ -132,7 +133,7 @@ def kawasan_reports(
     kawasans: list[Kawasan],
     user,
     *,
-    policy: core.Policy | None = None,
+    policy: Policy | None = None,
     today: date | None = None,
     with_outline: bool = False,
 ) -> list[KawasanReport]:
@@ -226,7 +227,7 @@ def kawasan_reports(
                         f"{c} {cluster_names.get(c, '')}".strip(),
                         breakdown.coverage_by_cluster.get(c, 0.0),
                     )
-                    for c in core.CLUSTERS
+                    for c in CLUSTERS
                 ],
                 label_width=150,
                 color="#1d4ed8",
