@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.db.models import (
     Avg,
@@ -30,9 +31,9 @@ from django.utils.translation import gettext as _
 from accounts import scoping
 from kawasan.models import Kawasan, Membership
 from regions.models import Level, Region, subtree_q
-from scoring import core
 from scoring import selectors as scoring_selectors
 from scoring.models import KawasanScore, ScoreSnapshot
+from scoring.policy import Policy
 from sites.models import ReviewState, Site, SiteLink
 from sites.review import freshness
 from web.fragments import Signature, fingerprint, row_compiled_once, signature
@@ -48,6 +49,9 @@ from .charts import (
 )
 from .reports import KawasanReport, kawasan_reports, next_band
 from .versions import data_version_signature
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 AREA_LEVELS = (Level.KELURAHAN, Level.KECAMATAN)
 
@@ -86,7 +90,7 @@ class AreaDashboard:
         region: Region,
         *,
         kawasan_pk: int | None = None,
-        policy: core.Policy | None = None,
+        policy: Policy | None = None,
         today: date | None = None,
     ):
         self.user = user
@@ -96,7 +100,7 @@ class AreaDashboard:
         self.today = today or timezone.localdate()
 
     @cached_property
-    def policy(self) -> core.Policy:
+    def policy(self) -> Policy:
         return self._policy or scoring_selectors.policy_active().as_policy()
 
     @cached_property
@@ -163,7 +167,7 @@ class AreaDashboard:
         )
 
     @cached_property
-    def state_counts(self) -> list[tuple[str, str, int]]:  # review state, its label, number
+    def state_counts(self) -> list[tuple[str, StrOrPromise, int]]:  # review state, label, number
         counts = dict(
             self._territory.values("review_state")
             .annotate(n=Count("pk"))
@@ -310,7 +314,7 @@ def kawasan_signature(region_code: str, kawasan_pk: int | None) -> Subquery:
         (None, sign(links, count, ("MAX", "pk"), ("COUNT", "end_date"), ("MAX", "end_date"))),
         (None, sign(snapshots, count, ("MAX", "created_at"))),
     )
-    return Subquery(rows.annotate(_state=state).values("_state")[:1])
+    return Subquery(rows.annotate(_kawasan_sig=state).values("_kawasan_sig")[:1])
 
 
 def code_ancestor(code: str, index: int) -> str:
@@ -333,7 +337,7 @@ def _kawasan_trend(kawasan: Kawasan, report: KawasanReport | None, policy) -> Tr
     return trend_chart(months, [(kawasan.name, values)], policy=policy)
 
 
-def kelurahan_comparison(kecamatan_code: str, policy: core.Policy) -> list[ComparisonRow]:
+def kelurahan_comparison(kecamatan_code: str, policy: Policy) -> list[ComparisonRow]:
     """Each kelurahan of a kecamatan with its score and the mean of its kawasan's components."""
     ranking = scoring_selectors.region_scores(Level.KELURAHAN, kecamatan_code, policy=policy)
     means = {

@@ -13,7 +13,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
-from scoring import core
+from scoring.policy import Policy
 
 # How many rows a dashboard list shows, how many months a trend.
 LIST_LIMIT = 10
@@ -121,7 +121,7 @@ def trend_chart(
     months: list[str],
     series: list[tuple[str, list[float | None]]],
     *,
-    policy: core.Policy | None = None,
+    policy: Policy | None = None,
     width: int = 480,
     height: int = 180,
 ) -> TrendChart:

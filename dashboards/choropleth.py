@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from regions.loading import BOUNDARY_VERSION_KEY
 from regions.models import Region
-from scoring import core
+from scoring.policy import Policy
 from scoring.selectors import RegionScore, region_scores
 from web.fragments import cache_key, cache_set_many, cached, fingerprint
 
@@ -84,6 +84,7 @@ def boundary_version() -> str:
             Region.objects.exclude(boundary=None).order_by("code").values_list("code", "boundary")
         )
         for code, boundary in rows.iterator(chunk_size=100):
+            assert boundary is not None  # excluded above
             digest.update(code.encode())
             digest.update(bytes(boundary.wkb))
         version = "fp-" + digest.hexdigest()[:16]
@@ -122,9 +123,11 @@ def simplified_geometries(level: str, detail: int) -> dict[str, str]:
         shapes = {}
         rows = Region.objects.filter(level=level).exclude(boundary=None).only("code", "boundary")
         for region in rows:
-            simple = region.boundary.simplify(tolerance, preserve_topology=True)
+            boundary = region.boundary
+            assert boundary is not None  # excluded above
+            simple = boundary.simplify(tolerance, preserve_topology=True)
             if simple.empty:
-                simple = region.boundary
+                simple = boundary
             geometry = json.loads(simple.geojson)
             geometry["coordinates"] = _round_coords(geometry["coordinates"])
             shapes[region.code] = json.dumps(geometry, separators=(",", ":"))
@@ -149,7 +152,7 @@ def area_properties(row: RegionScore) -> dict:
 
 
 def choropleth_geojson(
-    level: str, *, detail: int = 0, policy: core.Policy | None = None, rows=None
+    level: str, *, detail: int = 0, policy: Policy | None = None, rows=None
 ) -> str:
     """All areas of a level with their scores as properties, in one FeatureCollection.
 

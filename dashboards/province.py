@@ -14,6 +14,7 @@ from regions.models import Level
 from scoring import core
 from scoring import selectors as scoring_selectors
 from scoring.models import ScoreSnapshot
+from scoring.policy import Policy
 
 from .area import code_ancestor
 from .charts import LIST_LIMIT, TREND_MONTHS, TrendChart, month_label, short_name, trend_chart
@@ -30,14 +31,14 @@ class ProvinceOverview:
     last_snapshot: date | None
 
 
-def province_overview(*, policy: core.Policy | None = None) -> ProvinceOverview:
+def province_overview(*, policy: Policy | None = None) -> ProvinceOverview:
     """Kota ranking, the kelurahan that improved most, the band spread and the trend."""
     policy = policy or scoring_selectors.policy_active().as_policy()
     kota = scoring_selectors.region_scores(Level.KABKOTA, policy=policy)
     kelurahan = scoring_selectors.region_scores(Level.KELURAHAN, policy=policy)
     improved = sorted(
         (r for r in kelurahan if r.change is not None and r.change > 0),
-        key=lambda r: (-r.change, r.code),
+        key=lambda r: (-(r.change or 0), r.code),  # never None here: filtered above
     )[:LIST_LIMIT]
     counts: dict[str, int] = defaultdict(int)
     for r in kelurahan:
@@ -57,7 +58,7 @@ def province_overview(*, policy: core.Policy | None = None) -> ProvinceOverview:
 
 
 def province_trend(
-    kota: list[scoring_selectors.RegionScore], kelurahan_codes: list[str], policy: core.Policy
+    kota: list[scoring_selectors.RegionScore], kelurahan_codes: list[str], policy: Policy
 ) -> tuple[TrendChart, date | None]:
     """Each kota's score by month from the snapshots, then today's.
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from regions.models import Level, Region
-from scoring import core
+from scoring.policy import Policy
 from scoring.selectors import RegionScore, policy_active, region_scores
 from web.fragments import cache_key
 
@@ -84,7 +84,7 @@ def _kota_choices():
     )
 
 
-def _band_choices(policy: core.Policy):
+def _band_choices(policy: Policy):
     names = [policy.band_below, *[n for _b, n in sorted(policy.bands)]]
     return [(n, n) for n in names] + [("-", _("Belum ada kawasan"))]
 
@@ -141,7 +141,7 @@ class RankingFilter(django_filters.FilterSet):
         return RankingRows(sorted(rows, key=key))
 
 
-def ranking_rows(level_key: str, data, *, policy: core.Policy | None = None):
+def ranking_rows(level_key: str, data, *, policy: Policy | None = None):
     """(filterset, rows) for a level key of LEVELS and the query string."""
     policy = policy or policy_active().as_policy()
     rows = RankingRows(region_scores(LEVELS[level_key], policy=policy))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.contrib.gis.geos import GeometryCollection, Polygon
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -22,13 +23,14 @@ from regions.models import Region
 from scoring import core
 from scoring import selectors as scoring_selectors
 from scoring.models import KawasanScore
+from scoring.policy import CLUSTERS, Policy
 from sites.models import OperatingStatus, ServiceType, Site, SiteLink
 from sites.selectors import HIDDEN_SITE
 
 from .charts import BarChart, bar_chart, components_chart, schematic_map
 
 
-def next_band(total: float, policy: core.Policy) -> tuple[str | None, float | None]:
+def next_band(total: float, policy: Policy) -> tuple[str | None, float | None]:
     """The next band's name and the points still needed to reach it (None at the top)."""
     for bound, name in sorted(policy.bands):
         if bound > total:
@@ -131,7 +133,7 @@ def kawasan_reports(
     kawasans: list[Kawasan],
     user,
     *,
-    policy: core.Policy | None = None,
+    policy: Policy | None = None,
     today: date | None = None,
     with_outline: bool = False,
 ) -> list[KawasanReport]:
@@ -225,7 +227,7 @@ def kawasan_reports(
                         f"{c} {cluster_names.get(c, '')}".strip(),
                         breakdown.coverage_by_cluster.get(c, 0.0),
                     )
-                    for c in core.CLUSTERS
+                    for c in CLUSTERS
                 ],
                 label_width=150,
                 color="#1d4ed8",
@@ -245,13 +247,16 @@ def _name_key(visible: dict[int, Site], pk: int):
     return (site.name if site else "", pk)
 
 
-def _region_outlines(codes) -> dict[str, list[list[tuple[float, float]]]]:
+def _region_outlines(codes) -> dict[str, list[list[tuple[float, ...]]]]:  # (lon, lat) points
     rows = Region.objects.filter(code__in=codes).only("code", "boundary")
     result = {}
     for region in rows:
         if region.boundary is None:
             continue
         simple = region.boundary.simplify(0.00005, preserve_topology=True)
-        polygons = [simple] if simple.geom_type == "Polygon" else list(simple)
-        result[region.code] = [list(polygon.exterior_ring.coords) for polygon in polygons]
+        # Simplifying a multipolygon may leave a single polygon.
+        parts = list(simple) if isinstance(simple, GeometryCollection) else [simple]
+        result[region.code] = [
+            list(part.exterior_ring.coords) for part in parts if isinstance(part, Polygon)
+        ]
     return result

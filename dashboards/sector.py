@@ -106,9 +106,11 @@ def sector_dashboard(user, *, now=None) -> list[SectorPanel]:
     all_type_names = dict(ServiceType.objects.values_list("code", "name"))
     panels = []
     for grant in sorted(grants, key=lambda g: (g.region_code, g.sector_id)):
-        sector = sectors[grant.sector_id]
+        sector_id = grant.sector_id
+        assert sector_id is not None  # sector_grants keeps only grants limited to a sector
+        sector = sectors[sector_id]
         in_kota = Site.objects.filter(subtree_q("kelurahan__code", grant.region_code))
-        of_sector = in_kota.filter(_has_type(servicetype__sector_id=grant.sector_id))
+        of_sector = in_kota.filter(_has_type(servicetype__sector_id=sector_id))
         submitted = of_sector.filter(review_state=ReviewState.SUBMITTED)
         backlog = submitted.aggregate(
             n=Count("pk"), overdue=Count("pk", filter=Q(submitted_at__lt=overdue_before))
@@ -164,7 +166,7 @@ def sector_dashboard(user, *, now=None) -> list[SectorPanel]:
             type_names = [all_type_names.get(c, c) for c in target_types]
         else:
             type_names = list(
-                ServiceType.objects.filter(sector_id=grant.sector_id).values_list("name", flat=True)
+                ServiceType.objects.filter(sector_id=sector_id).values_list("name", flat=True)
             )
         panels.append(
             SectorPanel(
@@ -206,8 +208,10 @@ def sector_version(user, *, now=None) -> str:
         approvals = PendingChangeApproval.objects.filter(change__site__in=sites.values("pk"))
         sign = signature
         count = ("COUNT", "pk")
+        any_sector = grants[0].sector_id  # the one row the signature is read from
+        assert any_sector is not None  # sector_grants keeps only grants limited to a sector
         return (
-            Sector.objects.filter(pk=grants[0].sector_id)
+            Sector.objects.filter(pk=any_sector)
             .order_by()
             .annotate(
                 _v=Signature(

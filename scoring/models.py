@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import core
+from .policy import Policy, policy_from_dict
 
 
 class ScoringPolicy(models.Model):
@@ -23,7 +23,7 @@ class ScoringPolicy(models.Model):
 
     version = models.SlugField(_("versi"), max_length=40, unique=True)
     name = models.CharField(_("nama"), max_length=120)
-    # core.policy_to_dict form; the row's version overrides params["version"].
+    # policy.policy_to_dict form; the row's version overrides params["version"].
     params = models.JSONField(_("parameter"), default=dict)
     is_active = models.BooleanField(_("aktif"), default=False)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
@@ -50,9 +50,9 @@ class ScoringPolicy(models.Model):
     def __str__(self):
         return f"{self.name} ({self.version})"
 
-    def as_policy(self) -> core.Policy:
-        """The core Policy; raises ValueError naming the field when params are invalid."""
-        return core.policy_from_dict({**self.params, "version": self.version})
+    def as_policy(self) -> Policy:
+        """The pure Policy; raises ValueError naming the field when params are invalid."""
+        return policy_from_dict({**self.params, "version": self.version})
 
 
 class KawasanScore(models.Model):

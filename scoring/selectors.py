@@ -24,6 +24,7 @@ from sites.models import ServiceType, SiteLink
 
 from . import core
 from .models import ScoreSnapshot, ScoringPolicy
+from .policy import Policy
 
 
 def policy_active() -> ScoringPolicy:
@@ -195,7 +196,7 @@ def kawasan_ids_for_sites(site_ids: Iterable[int]) -> list[int]:
 
 
 def kawasan_explanation(
-    kawasan: Kawasan, *, today: date | None = None, policy: core.Policy | None = None
+    kawasan: Kawasan, *, today: date | None = None, policy: Policy | None = None
 ) -> tuple[core.Breakdown, list[core.Step], float | None]:
     """Live breakdown, the top 5 next steps and the points to the next band of one kawasan."""
     policy = policy or policy_active().as_policy()
@@ -238,7 +239,7 @@ def _mean(values: list[float]) -> float:
 
 
 def region_scores(
-    level: str, parent_code: str | None = None, *, policy: core.Policy | None = None
+    level: str, parent_code: str | None = None, *, policy: Policy | None = None
 ) -> list[RegionScore]:
     """Rank the regions of one level (below parent_code, or all), best first.
 

@@ -37,6 +37,7 @@ from .models import (
     ScoreSnapshot,
     ScoringPolicy,
 )
+from .policy import Policy, policy_from_dict
 
 logger = logging.getLogger(__name__)
 
@@ -79,10 +80,10 @@ def policy_is_used(policy: ScoringPolicy) -> bool:
     )
 
 
-def policy_validate_params(params: dict, *, version: str) -> core.Policy:
-    """The core Policy built from params, or ValidationError on "params" naming the field."""
+def policy_validate_params(params: dict, *, version: str) -> Policy:
+    """The pure Policy built from params, or ValidationError on "params" naming the field."""
     try:
-        return core.policy_from_dict({**params, "version": version})
+        return policy_from_dict({**params, "version": version})
     except (ValueError, TypeError, AttributeError) as exc:
         raise ValidationError({"params": str(exc)}) from exc
 
@@ -197,7 +198,7 @@ def _score_row(kawasan_id, breakdown: core.Breakdown, policy_row, run, now) -> K
 
 
 def _recompute_chunk(
-    ids: list[int], *, policy_row: ScoringPolicy, policy: core.Policy, type_clusters, today, run
+    ids: list[int], *, policy_row: ScoringPolicy, policy: Policy, type_clusters, today, run
 ) -> tuple[int, list[str]]:
     """Score and upsert one chunk in one transaction; returns (stored count, error messages)."""
     with transaction.atomic():

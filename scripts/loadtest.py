@@ -35,6 +35,10 @@ not cap the rate of the cheap pages. The machine is shared: the table reports th
 *other* processes during each page (CPU busy minus gunicorn's, the database backends',
 Redis's and the clients', when the server's pid is known) and a page measured while others
 used more than --disturbed-cores is measured again (--retries). Not part of the test suite.
+
+One file on purpose, over the ~700-line limit: `make loadtest` runs it as a script
+(scripts/ is no package) with the standard library alone, and its phases read top to
+bottom in the order of a run (measuring, the server, reporting, main).
 """
 
 from __future__ import annotations

@@ -101,14 +101,16 @@ class _LocalCopies:
         self.max_bytes = max_bytes
         self.lock = threading.Lock()
         self._timeout = 0  # of the entry being stored: put() sets it under the lock
-        self.items = TLRUCache(maxsize=max_bytes, ttu=self._expiry, timer=_now, getsizeof=len)
+        self.items: TLRUCache[str, str, float] = TLRUCache(
+            maxsize=max_bytes, ttu=self._expiry, timer=_now, getsizeof=len
+        )
 
-    def _expiry(self, _key, _value, now: float) -> float:
+    def _expiry(self, _key: str, _value: str, now: float) -> float:
         return now + self._timeout
 
     @property
     def size(self) -> int:
-        return self.items.currsize
+        return int(self.items.currsize)  # a sum of len()s: typed float for other sizers
 
     @staticmethod
     def holds(key: str, value=None) -> bool:
@@ -200,7 +202,8 @@ class Signature(Func):
         self.functions = tuple(function for function, _value in parts)
         super().__init__(*(F(v) if isinstance(v, str) else v for _f, v in parts))
 
-    def as_sql(self, compiler, connection, **extra_context):
+    # Writes its own SQL, so Func's function/template/arg_joiner parameters never apply.
+    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
         pieces, params = [], []
         for function, arg in zip(self.functions, self.get_source_expressions(), strict=True):
             sql, arg_params = compiler.compile(arg)
@@ -363,7 +366,8 @@ def fragments(parts: list[tuple[str, str]], ctx: dict) -> SafeString:
     if page_key in found:
         return mark_safe(found[page_key])  # noqa: S308 - rendered by our templates below
     found = cache_get_many(keys) if len(keys) > 1 else {}
-    html, missing = [], {}
+    html: list[str] = []
+    missing: dict[str, str] = {}
     for template, key in parts:
         fragment = found.get(key)
         if fragment is None:

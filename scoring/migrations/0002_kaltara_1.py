@@ -1,8 +1,8 @@
 """The first scoring policy, "Kaltara 1" (docs/scoring.md), active from the start.
 
-The parameters are copied here, not imported from scoring.core: a migration must replay
+The parameters are copied here, not imported from scoring.policy: a migration must replay
 the same way forever, while DEFAULT_POLICY may evolve (a later version is a new policy row).
-tests/scoring/test_models.py checks that this copy matches core.DEFAULT_POLICY.
+tests/scoring/test_models.py checks that this copy matches policy.DEFAULT_POLICY.
 """
 
 from django.db import migrations

@@ -4,7 +4,7 @@ import pytest
 
 from dashboards.charts import bar_chart, schematic_map, trend_chart
 from dashboards.reports import next_band
-from scoring.core import DEFAULT_POLICY
+from scoring.policy import DEFAULT_POLICY
 
 
 def test_it_scales_bars_to_their_share_and_clamps_out_of_range_values():

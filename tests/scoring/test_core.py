@@ -13,8 +13,6 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from scoring.core import (
-    CLUSTERS,
-    DEFAULT_POLICY,
     Breakdown,
     KawasanInput,
     LinkInput,
@@ -24,12 +22,11 @@ from scoring.core import (
     haversine_m,
     next_steps,
     points_to_next_band,
-    policy_from_dict,
-    policy_to_dict,
     round_total,
     score_kawasan,
     site_weight,
 )
+from scoring.policy import CLUSTERS, DEFAULT_POLICY, policy_from_dict, policy_to_dict
 
 TODAY = date(2025, 6, 1)
 HUB_LAT, HUB_LON = -6.2130, 106.8650

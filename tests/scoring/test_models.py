@@ -5,9 +5,10 @@ from django.contrib.admin.sites import AdminSite
 from django.db import IntegrityError
 from django.utils import timezone
 
-from scoring import core, services
+from scoring import services
 from scoring.admin import ScoringPolicyAdmin
 from scoring.models import KawasanScore, RecomputeRequest, ScoreSnapshot, ScoringPolicy
+from scoring.policy import DEFAULT_POLICY, policy_to_dict
 from tests.scoring.conftest import make_kawasan, make_site
 
 
@@ -18,8 +19,8 @@ def test_it_ships_kaltara_1_active_with_the_core_default_parameters():
     assert policy.version == "kaltara-1"
     assert policy.activated_at is not None
     # The migration keeps its own copy; it must still be the core's DEFAULT_POLICY.
-    assert policy.params == core.policy_to_dict(core.DEFAULT_POLICY)
-    assert policy.as_policy() == core.DEFAULT_POLICY
+    assert policy.params == policy_to_dict(DEFAULT_POLICY)
+    assert policy.as_policy() == DEFAULT_POLICY
 
 
 @pytest.mark.django_db
@@ -35,7 +36,7 @@ def test_it_takes_the_version_from_the_row_not_from_params():
     policy = ScoringPolicy.objects.create(
         version="kaltara-2",
         name="Kaltara 2",
-        params=core.policy_to_dict(core.DEFAULT_POLICY),  # says "kaltara-1"
+        params=policy_to_dict(DEFAULT_POLICY),  # says "kaltara-1"
     )
 
     assert policy.as_policy().version == "kaltara-2"
@@ -80,7 +81,7 @@ def test_it_shows_a_used_policy_read_only_in_the_admin(rf, provinsi):
     request = rf.get("/")
     request.user = provinsi
     unused = ScoringPolicy.objects.create(
-        version="kaltara-2", name="Kaltara 2", params=core.policy_to_dict(core.DEFAULT_POLICY)
+        version="kaltara-2", name="Kaltara 2", params=policy_to_dict(DEFAULT_POLICY)
     )
     used = ScoringPolicy.objects.get(version="kaltara-1")
     KawasanScore.objects.create(

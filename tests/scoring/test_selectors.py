@@ -6,6 +6,7 @@ from django.utils import timezone
 from regions.models import Region
 from scoring import core, selectors
 from scoring.models import KawasanScore, ScoreSnapshot
+from scoring.policy import DEFAULT_POLICY
 from scoring.selectors import kawasan_inputs, region_scores
 from tests.scoring.conftest import (
     JAKARTA_TIMUR,
@@ -125,7 +126,7 @@ def test_it_explains_a_kawasan_with_its_score_steps_and_gap_to_the_next_band():
     breakdown, steps, gap = selectors.kawasan_explanation(kawasan, today=TODAY)
 
     expected = core.score_kawasan(
-        kawasan_inputs([kawasan.pk], today=TODAY)[kawasan.pk], core.DEFAULT_POLICY
+        kawasan_inputs([kawasan.pk], today=TODAY)[kawasan.pk], DEFAULT_POLICY
     )
     assert breakdown == expected
     assert 0 < len(steps) <= 5

@@ -17,6 +17,7 @@ from scoring.models import (
     ScoreSnapshot,
     ScoringPolicy,
 )
+from scoring.policy import DEFAULT_POLICY, policy_to_dict
 from sites.signals import link_changed, site_changed
 from tests.scoring.conftest import (
     KAMPUNG_MELAYU,
@@ -65,7 +66,7 @@ def test_it_stores_the_pure_function_result_with_policy_and_run(rawa_bunga):
 
     score = KawasanScore.objects.get(kawasan=rawa_bunga)
     inp = selectors.kawasan_inputs([rawa_bunga.pk], today=date(2025, 6, 1))[rawa_bunga.pk]
-    expected = core.score_kawasan(inp, core.DEFAULT_POLICY)
+    expected = core.score_kawasan(inp, DEFAULT_POLICY)
     assert score.total == expected.total
     assert score.band == expected.band
     assert score.connectivity == expected.connectivity
@@ -200,7 +201,7 @@ def test_it_snapshots_idempotently_on_the_first_of_the_month(rawa_bunga):
 
 
 def _params(**changes):
-    return {**core.policy_to_dict(core.DEFAULT_POLICY), **changes}
+    return {**policy_to_dict(DEFAULT_POLICY), **changes}
 
 
 @pytest.mark.django_db
