@@ -117,13 +117,13 @@ def sector_dashboard(user, *, now=None) -> list[SectorPanel]:
         )
         # Changes routed to this sector (current or proposed types) that it has still to approve.
         routed = PendingChange.objects.filter(
-            Q(sectors=grant.sector_id) | Q(site__types__sector=grant.sector_id)
+            Q(sectors=sector_id) | Q(site__types__sector=sector_id)
         ).values("pk")
         changes = (
             PendingChange.objects.filter(
                 pk__in=routed, state=PendingChangeState.PENDING, site__in=in_kota.values("pk")
             )
-            .exclude(approvals__sector_id=grant.sector_id)
+            .exclude(approvals__sector_id=sector_id)
             .aggregate(
                 n=Count("pk"), overdue=Count("pk", filter=Q(submitted_at__lt=overdue_before))
             )
