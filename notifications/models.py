@@ -37,6 +37,12 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("dibaca"), null=True, blank=True)
     # Set when the email was handed to the mail backend: a redelivered task sends nothing twice.
     emailed_at = models.DateTimeField(_("dikirim lewat email"), null=True, blank=True)
+    # The last failed attempt to email it, in words, and how many there were: shown in the
+    # inbox and the admin, so a lost email is visible, never silent. Cleared on success.
+    email_error = models.CharField(_("galat email"), max_length=300, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(_("percobaan email"), default=0)
+    # Set when retrying cannot help (a malformed message) or the retries are spent.
+    email_failed_at = models.DateTimeField(_("email gagal"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notifikasi")

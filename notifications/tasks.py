@@ -10,7 +10,8 @@ from . import emails
 @shared_task(
     base=RetryingTask,
     # SMTP hiccups and database blips are worth a retry; the claim makes a retry safe.
-    autoretry_for=(OSError, *DATABASE_ERRORS),
+    autoretry_for=(emails.EmailsNotSent, OSError, *DATABASE_ERRORS),
+    max_retries=emails.MAX_EMAIL_ATTEMPTS - 1,
     retry_backoff=30,
     retry_backoff_max=900,
     soft_time_limit=100,
