@@ -10,14 +10,17 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kawasan.models import Kawasan, Membership
 from sites import services as site_services
 from sites.models import PendingChange, Site, SiteLink
+from sites.review import pending
 from tests.conftest import JAKARTA_TIMUR, KAMPUNG_MELAYU, MENTENG, RAWA_BUNGA, make_user
 from tests.factories import make_link, make_site
 from tests.sites.reviewkit import verified_site
 
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PERSONAS = ["lurah", "lurah_other", "camat", "sudinkes", "sudindik", "provinsi", "nobody"]
 
 
@@ -50,7 +53,8 @@ class World:
 
 
 @pytest.fixture
-def world(lurah, lurah_other, camat, sudinkes, sudindik, provinsi, nobody):
+def world(lurah, lurah_other, camat, sudinkes, sudindik, provinsi, nobody, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # documents and exports of the world
     users = {
         "lurah": lurah,
         "lurah_other": lurah_other,
@@ -84,8 +88,26 @@ def world(lurah, lurah_other, camat, sudinkes, sudindik, provinsi, nobody):
         version=puskesmas.version,
     )
     w.pending_changes = list(PendingChange.objects.filter(site=puskesmas))
+    puskesmas.refresh_from_db()
+    pending_doc = pending.pending_change_document_add(
+        user=lurah,
+        site=puskesmas,
+        kind="sk",
+        title="RAHASIA Dokumen Usulan",
+        file=SimpleUploadedFile("usulan.pdf", PDF),
+    )
+    live_doc = site_services.site_document_add(
+        user=lurah_other,
+        site=draft_km,
+        kind="sk",
+        title="RAHASIA Dokumen Draf KM",
+        file=SimpleUploadedFile("km.pdf", PDF),
+    )
+    w.documents = [pending_doc, live_doc]
     w.secrets += [
         Secret("RAHASIA Usulan Nama Puskesmas", puskesmas, pending=True),
+        Secret("RAHASIA Dokumen Usulan", puskesmas, pending=True),
+        Secret("RAHASIA Dokumen Draf KM", draft_km),
     ]
     # A draft linked to a public site: the public site's page and history must not name it.
     w.links.append(make_link(draft_km, rptra))
