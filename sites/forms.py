@@ -279,6 +279,8 @@ class LinkEndForm(CleanTextMixin, forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(label=gettext_lazy("Alasan"), max_length=500, required=False)
+    # Checked by the service: missing or stale is refused (a missing one like a stale one).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, max_value=2**31 - 1)
 
 
 # ---- review workflow ----

@@ -326,6 +326,8 @@ class SiteLink(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # Optimistic locking: ending a link carries the version its page was read at.
+    version = models.PositiveIntegerField(_("versi"), default=1)
 
     class Meta:
         verbose_name = _("keterhubungan situs")

@@ -382,8 +382,15 @@ def link_create(
     return link
 
 
-def link_end(*, user, link: SiteLink, end_date: date | None = None, reason: str = "") -> SiteLink:
-    """End an active link. The row stays, with its end date, as history."""
+class StaleLink(Exception):
+    """The link changed since its page was read, or the form carried no version."""
+
+
+def link_end(
+    *, user, link: SiteLink, version: int | None, end_date: date | None = None, reason: str = ""
+) -> SiteLink:
+    """End an active link if nobody changed it since `version` (missing: refused like stale,
+    StaleEdit). The row stays, with its end date, as history."""
     if not selectors.link_may_change(user, link):
         raise PermissionDenied(_("Anda tidak berhak mengakhiri keterhubungan ini."))
     if link.end_date is not None:
@@ -397,11 +404,14 @@ def link_end(*, user, link: SiteLink, end_date: date | None = None, reason: str 
             }
         )
     with transaction.atomic():
-        updated = SiteLink.objects.filter(pk=link.pk, end_date__isnull=True).update(
-            end_date=end_date
-        )
+        updated = version is not None and SiteLink.objects.filter(
+            pk=link.pk, end_date__isnull=True, version=version
+        ).update(end_date=end_date, version=F("version") + 1)
         if not updated:
-            raise ValidationError({"end_date": _("Keterhubungan ini sudah berakhir.")})
+            current = SiteLink.objects.filter(pk=link.pk).values_list("end_date", flat=True)
+            if current.first() is not None:
+                raise ValidationError({"end_date": _("Keterhubungan ini sudah berakhir.")})
+            raise StaleLink()
         link.end_date = end_date
         ended = formats.date_format(end_date)
         _record(

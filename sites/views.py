@@ -403,6 +403,7 @@ def link_end(request, pk):
             services.link_end(
                 user=request.user,
                 link=link,
+                version=form.cleaned_data["version"],
                 end_date=form.cleaned_data["end_date"],
                 reason=form.cleaned_data["reason"],
             )
@@ -410,6 +411,14 @@ def link_end(request, pk):
             for errors in exc.message_dict.values():
                 for error in errors:
                     messages.error(request, error)
+        except services.StaleLink:
+            messages.error(
+                request,
+                _(
+                    "Keterhubungan ini sudah berubah sejak halaman dibuka. Periksa lalu ulangi "
+                    "bila masih perlu."
+                ),
+            )
         else:
             messages.success(request, _("Keterhubungan diakhiri."))
     else:

@@ -81,7 +81,7 @@ def test_it_shows_pending_changes_and_link_changes(client, lurah, sudinkes, prov
         user=sudinkes, change=change, version=change.version, reason="Nama resmi belum sesuai SK"
     )
     link = services.link_create(user=lurah, site_a=site, site_b=other, kind="referral")
-    services.link_end(user=lurah, link=link, reason="Program selesai")
+    services.link_end(user=lurah, link=link, version=link.version, reason="Program selesai")
 
     reviews = _rows(_page(client, provinsi, jenis="review"))
     assert [(r.action, r.actor) for r in reviews] == [

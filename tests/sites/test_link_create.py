@@ -56,7 +56,10 @@ def test_it_allows_a_new_link_after_the_old_one_ended(client, lurah):
     a, b = make_site("Puskesmas RB"), make_site("Posyandu Melati", types=("posyandu",))
     client.force_login(lurah)
     post(client, a, b, start_date="2024-01-01")
-    services.link_end(user=lurah, link=SiteLink.objects.get(), end_date=datetime.date(2024, 6, 1))
+    link = SiteLink.objects.get()
+    services.link_end(
+        user=lurah, link=link, version=link.version, end_date=datetime.date(2024, 6, 1)
+    )
     assert post(client, a, b).status_code == 302
     assert SiteLink.objects.filter(end_date__isnull=True).count() == 1
 
