@@ -16,11 +16,20 @@ def _database_down(request):
 
 
 @login_not_required
+def _database_busy(request):
+    raise OperationalError("database is locked")
+
+
+@login_not_required
 def _bug(request):
     raise ValueError("secret-detail-of-the-bug")
 
 
-urlpatterns = [path("db-down/", _database_down), path("bug/", _bug)]
+urlpatterns = [
+    path("db-down/", _database_down),
+    path("db-busy/", _database_busy),
+    path("bug/", _bug),
+]
 handler500 = "web.errors.server_error"
 
 
@@ -41,6 +50,15 @@ def test_it_answers_503_with_retry_after_when_the_database_is_down(crashing_clie
     assert '<meta name="kaltara-error" content="503">' in body
     assert "Layanan sementara tidak tersedia" in body
     assert "Traceback" not in body and "5432" not in body
+
+
+@pytest.mark.django_db
+def test_a_busy_embedded_database_says_busy_not_unreachable(crashing_client):
+    response = crashing_client.get("/db-busy/")
+    body = response.content.decode()
+    assert response.status_code == 503 and response["Retry-After"]
+    assert "sedang menyimpan perubahan lain" in body
+    assert "tidak dapat terhubung" not in body
 
 
 @pytest.mark.django_db

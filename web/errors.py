@@ -22,11 +22,19 @@ def database_unavailable(exc: BaseException | None) -> bool:
     return isinstance(exc, OperationalError | InterfaceError)
 
 
+def database_busy(exc: BaseException | None) -> bool:
+    """The embedded database waited its whole busy timeout for another writer: it is there,
+    only busy (web.db sets the timeout), and the page must say so, not "unreachable"."""
+    return isinstance(exc, OperationalError) and "locked" in str(exc).lower()
+
+
 @requires_csrf_token
 def server_error(request, *args, **kwargs):
     exc = sys.exc_info()[1]
     if database_unavailable(exc):
-        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        busy = database_busy(exc)
+        page = loader.get_template("503.html").render({"busy": busy})
+        response = HttpResponse(page, status=503)
         response["Retry-After"] = str(RETRY_AFTER_S)
     else:
         response = HttpResponseServerError(loader.get_template("500.html").render())
