@@ -21,7 +21,17 @@ from tests.factories import make_link, make_site
 from tests.sites.reviewkit import verified_site
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PERSONAS = ["lurah", "lurah_other", "camat", "sudinkes", "sudindik", "provinsi", "nobody"]
+# "dual" holds two grants: lurah of Kampung Melayu and education officer of Jakarta Pusat.
+PERSONAS = [
+    "lurah",
+    "lurah_other",
+    "camat",
+    "sudinkes",
+    "sudindik",
+    "provinsi",
+    "nobody",
+    "dual",
+]
 
 
 @dataclass
@@ -52,6 +62,16 @@ class World:
         return [s.text for s in self.secrets if not s.readable_by(user)]
 
 
+def _dual():
+    from accounts.models import Assignment, Role, Sector
+
+    user = make_user("dual", Role.LURAH, KAMPUNG_MELAYU)
+    Assignment.objects.create(
+        user=user, role=Role.SUDIN, region_id="31.71", sector=Sector.objects.get(code="pendidikan")
+    )
+    return user
+
+
 @pytest.fixture
 def world(lurah, lurah_other, camat, sudinkes, sudindik, provinsi, nobody, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path  # documents and exports of the world
@@ -63,6 +83,7 @@ def world(lurah, lurah_other, camat, sudinkes, sudindik, provinsi, nobody, setti
         "sudindik": sudindik,
         "provinsi": provinsi,
         "nobody": nobody,
+        "dual": _dual(),
     }
     w = World(users=users)
     # Drafts: Kampung Melayu (same kecamatan as Rawa Bunga) and Menteng (another kota).
