@@ -350,6 +350,10 @@ class VerifyForm(VersionForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    # Ticks every item answered "terpenuhi" (review_site.js does it on the page as well).
+    konfirmasi_semua = forms.BooleanField(
+        label=gettext_lazy("Konfirmasi semua butir yang terpenuhi"), required=False
+    )
 
     def __init__(self, *args, item_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -381,9 +385,15 @@ class _PairsField(forms.MultipleChoiceField):
 
 
 class BulkVerifyForm(CleanTextMixin, forms.Form):
-    """Queue rows chosen for verification, each as "<site id>:<version>"."""
+    """Queue rows chosen for verification, each as "<site id>:<version>".
+
+    The second step (ditanya) lists the chosen rows with unmet checklist items; sertakan are
+    the ids of those the officer still verifies.
+    """
 
     pilih = _PairsField(required=True)
+    sertakan = _PairsField(required=False)
+    ditanya = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -399,3 +409,11 @@ class BulkVerifyForm(CleanTextMixin, forms.Form):
                 raise forms.ValidationError(_("Pilihan tidak sah. Muat ulang halaman."))
             pairs.append((int(pk), int(version)))
         return pairs
+
+    def clean_sertakan(self):
+        ids = set()
+        for raw in self.cleaned_data["sertakan"]:
+            if not (raw.isdigit() and int(raw) <= MAX_ID):
+                raise forms.ValidationError(_("Pilihan tidak sah. Muat ulang halaman."))
+            ids.add(int(raw))
+        return ids

@@ -20,5 +20,8 @@ A site with types of two sectors (an RPTRA that is also a posyandu) has one revi
 and any officer whose sector has one of its types may verify or return it: the first one
 to act decides, the others see the result. Confirming the checklist stays per sector: an
 officer confirms only the items of their own sector's types, so the record shows which
-roles were actually checked.
+roles were actually checked. Confirming is a decision: nothing is confirmed until the officer
+ticks it (or confirms all met items), an item answered "belum terpenuhi" or not answered is
+never confirmed as met, and a bulk verify leaves out a site with unmet items unless the
+officer, asked again with those items listed, includes it.
 """

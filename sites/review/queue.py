@@ -4,6 +4,7 @@ verification of several submissions from it."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -12,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import scoping
 from accounts.scoping import Right
@@ -53,6 +54,7 @@ class QueueItem:
     problems: list[str]
     labels: list[str]  # for changes: the fields it touches
     own: bool = False  # the user submitted or proposed it: someone else reviews it
+    unmet: int = 0  # checklist items answered "belum terpenuhi" (submissions)
 
     @property
     def version(self) -> int:
@@ -94,7 +96,7 @@ def review_queue(user, now: datetime | None = None) -> list[QueueItem]:
             Prefetch("types", queryset=ServiceType.objects.only("id", "name", "sector_id")),
             Prefetch(
                 "checklist_answers",
-                queryset=ChecklistAnswer.objects.only("id", "item_id", "site_id"),
+                queryset=ChecklistAnswer.objects.only("id", "item_id", "site_id", "answer"),
             ),
         )
         .order_by("submitted_at", "pk")
@@ -121,6 +123,7 @@ def review_queue(user, now: datetime | None = None) -> list[QueueItem]:
                 submission_problems(site, item_ids_by_type, answers),
                 [],
                 own=site.submitted_by_id == user.pk,
+                unmet=sum(1 for a in answers.values() if not a.answer),
             )
         )
     # Changes routed to the user's sectors (current or proposed types), while a sector of
@@ -160,26 +163,73 @@ def review_queue(user, now: datetime | None = None) -> list[QueueItem]:
 # ---- bulk verification ----
 
 
+def unmet_items(site: Site) -> list[ChecklistItem]:
+    """The site's items answered "belum terpenuhi", from its prefetched answers (with items)."""
+    answers = [a for a in site.checklist_answers.all() if not a.answer]
+    answers.sort(key=lambda a: (a.item.service_type.order, a.item.service_type.name, a.item.order))
+    return [a.item for a in answers]
+
+
+def unmet_text(items: list[ChecklistItem]) -> str:
+    names = "; ".join(f"{item.text} ({item.service_type.name})" for item in items)
+    return ngettext(
+        "%(n)s butir belum terpenuhi: %(items)s",
+        "%(n)s butir belum terpenuhi: %(items)s",
+        len(items),
+    ) % {"n": len(items), "items": names}
+
+
+def _chosen_sites(user, site_ids) -> dict[int, Site]:
+    answers = ChecklistAnswer.objects.select_related("item__service_type")
+    return {
+        s.pk: s
+        for s in sites_reviewable_by(user)
+        .filter(pk__in=list(site_ids))
+        .prefetch_related("types", Prefetch("checklist_answers", queryset=answers))
+    }
+
+
+@dataclass
+class UnmetRow:
+    site: Site
+    items: list[ChecklistItem]
+
+
+def bulk_unmet(user, site_ids: list[int]) -> list[UnmetRow]:
+    """Of the submissions chosen for a bulk verify, those with items answered "belum
+    terpenuhi", in the order chosen: the officer is asked again about each of them."""
+    sites = _chosen_sites(user, site_ids)
+    rows = []
+    for pk in site_ids:
+        site = sites.get(pk)
+        if site is not None and (items := unmet_items(site)):
+            rows.append(UnmetRow(site, items))
+    return rows
+
+
 @dataclass
 class BulkResult:
     verified: list[Site] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (site name or id, why)
+    # Of the verified, those the officer included although items are unmet.
+    with_unmet: list[Site] = field(default_factory=list)
 
 
-def sites_verify_bulk(*, user, items: list[tuple[int, int]]) -> BulkResult:
+def sites_verify_bulk(
+    *, user, items: list[tuple[int, int]], include_unmet: Collection[int] = ()
+) -> BulkResult:
     """Verify several submissions at once ([(site id, version)]); each on its own.
 
-    Only sites without validation problems are verified; the others, and any site someone
-    acted on since the queue was loaded, are skipped with the reason.
+    Only sites without validation problems are verified. A site with items answered "belum
+    terpenuhi" is verified only when its id is in include_unmet (the officer was shown those
+    items and chose it), and its unmet items stay unconfirmed; otherwise it is left out. The
+    skipped ones, with any site someone acted on since the queue was loaded, come with the
+    reason.
     """
     result = BulkResult()
     versions = dict(items)
-    sites = {
-        s.pk: s
-        for s in sites_reviewable_by(user)
-        .filter(pk__in=list(versions))
-        .prefetch_related("types", "checklist_answers")
-    }
+    include = set(include_unmet)
+    sites = _chosen_sites(user, versions)
     for pk, version in items:
         site = sites.get(pk)
         if site is None:
@@ -189,6 +239,11 @@ def sites_verify_bulk(*, user, items: list[tuple[int, int]]) -> BulkResult:
         if problems:
             result.skipped.append((site.name, " ".join(problems)))
             continue
+        unmet = unmet_items(site)
+        if unmet and pk not in include:
+            why = _("%(unmet)s; tidak Anda sertakan.") % {"unmet": unmet_text(unmet)}
+            result.skipped.append((site.name, why))
+            continue
         try:
             site_verify(user=user, site=site, version=version)
         except (ReviewConflict, ValidationError, PermissionDenied) as exc:
@@ -196,4 +251,6 @@ def sites_verify_bulk(*, user, items: list[tuple[int, int]]) -> BulkResult:
             result.skipped.append((site.name, " ".join(message)))
         else:
             result.verified.append(site)
+            if unmet:
+                result.with_unmet.append(site)
     return result

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from accounts.scoping import Right
@@ -25,6 +26,7 @@ from ..models import ChecklistAnswer, ReviewAction, ReviewEvent, ReviewState, Si
 from .selectors import (
     OWN_SUBMISSION,
     check_right,
+    checklist_items,
     is_own_submission,
     review_sector_ids,
     submission_problems,
@@ -202,37 +204,83 @@ def site_verify(
     site: Site,
     version: int,
     confirmed_item_ids=None,
+    confirm_all_met: bool = False,
     is_demo: bool = False,
 ) -> ReviewEvent:
-    """Verify a submitted site, confirming the checklist items of the officer's sectors.
+    """Verify a submitted site, confirming as met the checklist items of the officer's sectors.
 
-    confirmed_item_ids None confirms every answered item of those sectors (bulk verify).
+    confirmed_item_ids are the items the officer ticked; confirm_all_met adds every item of
+    those sectors answered "terpenuhi" ("Konfirmasi semua butir yang terpenuhi"); ids None
+    confirms just those (bulk verify, the demo). Only a met item can be confirmed as met: one
+    answered "belum terpenuhi" or not answered is refused (a ValidationError naming each, its
+    params carrying item_id), and nothing is written. The other items stay unconfirmed.
     """
     check_right(user, site, Right.REVIEW)
-    with transaction.atomic():
-        event = _transition(
-            user=user, site=site, action=ReviewAction.VERIFIED, version=version, is_demo=is_demo
-        )
-        _confirm_items(user, site, confirmed_item_ids)
-        if not is_demo:
-            notify(
-                recipients=site_recipients(site, _last_submitter(site)),
-                kind=Kind.SITE_VERIFIED,
-                title=_("Situs %(name)s terverifikasi") % {"name": site.name},
-                body=_("Diverifikasi oleh %(user)s.") % {"user": user},
-                url=site.get_absolute_url(),
-                site_id=site.pk,
+    try:
+        with transaction.atomic():
+            event = _transition(
+                user=user,
+                site=site,
+                action=ReviewAction.VERIFIED,
+                version=version,
+                is_demo=is_demo,
             )
+            # After the step, so a stale page or a decided site is told as such first; the
+            # refusal rolls the step back.
+            _confirm_items(user, site, confirmed_item_ids, confirm_all_met)
+            if not is_demo:
+                notify(
+                    recipients=site_recipients(site, _last_submitter(site)),
+                    kind=Kind.SITE_VERIFIED,
+                    title=_("Situs %(name)s terverifikasi") % {"name": site.name},
+                    body=_("Diverifikasi oleh %(user)s.") % {"user": user},
+                    url=site.get_absolute_url(),
+                    site_id=site.pk,
+                )
+    except ValidationError:
+        site.refresh_from_db()  # the step left it verified in memory: as the database has it
+        raise
     return event
 
 
-def _confirm_items(user, site: Site, confirmed_item_ids) -> None:
+UNMET_REFUSED = gettext_lazy(
+    'Butir "%(item)s" (%(type)s) dijawab belum terpenuhi: tidak bisa dikonfirmasi '
+    "terpenuhi. Hapus centangnya, atau kembalikan situs ke lurah bila jawabannya keliru."
+)
+UNANSWERED_REFUSED = gettext_lazy(
+    'Butir "%(item)s" (%(type)s) belum dijawab: tidak bisa dikonfirmasi terpenuhi.'
+)
+
+
+def _confirm_items(user, site: Site, confirmed_item_ids, confirm_all_met: bool) -> None:
     own = review_sector_ids(user, site)
     answers = ChecklistAnswer.objects.filter(site=site, item__service_type__sector_id__in=own)
-    if confirmed_item_ids is None:
-        answers.update(confirmed=True)
-        return
-    ids = {int(i) for i in confirmed_item_ids}
+    met = set(answers.filter(answer=True).values_list("item_id", flat=True))
+    ids = {int(i) for i in confirmed_item_ids or ()}
+    if confirmed_item_ids is None or confirm_all_met:
+        ids |= met
+    # Items of other sectors are not this officer's to confirm: left as they are.
+    refused = [
+        item
+        for item in checklist_items(site)
+        if item.service_type.sector_id in own and item.pk in ids and item.pk not in met
+    ]
+    if refused:
+        answered = set(answers.values_list("item_id", flat=True))
+        raise ValidationError(
+            [
+                ValidationError(
+                    UNMET_REFUSED if item.pk in answered else UNANSWERED_REFUSED,
+                    code="unmet",
+                    params={
+                        "item": item.text,
+                        "type": item.service_type.name,
+                        "item_id": item.pk,
+                    },
+                )
+                for item in refused
+            ]
+        )
     answers.filter(item_id__in=ids).update(confirmed=True)
     answers.exclude(item_id__in=ids).update(confirmed=False)
 

@@ -228,20 +228,45 @@ def review_queue(request):
 
 @require_POST
 def review_bulk_verify(request):
+    """Verify the chosen rows. When some have items answered "belum terpenuhi", a second step
+    lists them with those items first: the officer ticks the ones still to verify; the
+    others are left out (and so are they when the first step is skipped)."""
     if not selectors.user_may_review(request.user):
         raise PermissionDenied(_("Antrean tinjauan hanya untuk petugas suku dinas."))
     form = BulkVerifyForm(request.POST)
     if not form.is_valid():
-        for error in form.errors.get("pilih", []):
-            # Stubs: ErrorList items are typed ValidationError | str, but yield their text.
-            messages.error(request, error)  # type: ignore[arg-type]
+        for field in ("pilih", "sertakan"):
+            for error in form.errors.get(field, []):
+                # Stubs: ErrorList items are typed ValidationError | str, but yield their text.
+                messages.error(request, error)  # type: ignore[arg-type]
         return redirect("services:review_queue")
-    result = queue.sites_verify_bulk(user=request.user, items=form.cleaned_data["pilih"])
+    pairs = form.cleaned_data["pilih"]
+    if not form.cleaned_data["ditanya"]:
+        unmet = queue.bulk_unmet(request.user, [pk for pk, _version in pairs])
+        if unmet:
+            return render(
+                request,
+                "services/review_bulk_confirm.html",
+                {
+                    "pairs": [f"{pk}:{version}" for pk, version in pairs],
+                    "unmet": unmet,
+                    "others": len(pairs) - len(unmet),
+                },
+            )
+    result = queue.sites_verify_bulk(
+        user=request.user, items=pairs, include_unmet=form.cleaned_data["sertakan"]
+    )
     if result.verified:
         messages.success(
             request,
             _("%(n)s situs diverifikasi: %(names)s")
             % {"n": len(result.verified), "names": ", ".join(s.name for s in result.verified)},
+        )
+    if result.with_unmet:
+        messages.info(
+            request,
+            _("Diverifikasi atas pilihan Anda meski ada butir belum terpenuhi: %(names)s")
+            % {"names": ", ".join(s.name for s in result.with_unmet)},
         )
     for name, why in result.skipped:
         messages.warning(request, _("%(name)s dilewati: %(why)s") % {"name": name, "why": why})
@@ -251,9 +276,20 @@ def review_bulk_verify(request):
 @require_GET
 def site_review(request, pk):
     site = _reviewable_site(request, pk)
+    return _review_page(request, site, VerifyForm(initial={"version": site.version}))
+
+
+def _review_page(request, site, verify_form, refused=None):
+    """The review page: the checklist with nothing confirmed until the officer ticks it, items
+    not met flagged; after a refused verify, the officer's ticks kept and the refused items
+    (refused: {item id: message}) marked where they are."""
+    refused = refused or {}
     items = selectors.checklist_items(site)
     answers = {a.item_id: a for a in site.checklist_answers.all()}
     own = selectors.review_sector_ids(request.user, site)
+    ticked: set[int] = set()
+    if verify_form.is_bound:
+        ticked = {int(i) for i in verify_form.data.getlist("confirmed") if str(i).isdigit()}
     rows: list[dict[str, Any]] = []
     for item in items:
         answer = answers.get(item.pk)
@@ -261,7 +297,10 @@ def site_review(request, pk):
             {
                 "item": item,
                 "answer": answer,
+                "met": answer is not None and answer.answer,
                 "mine": item.service_type.sector_id in own,
+                "ticked": item.pk in ticked,
+                "refused": refused.get(item.pk, ""),
             }
         )
     documents = list(
@@ -280,10 +319,13 @@ def site_review(request, pk):
         {
             "site": site,
             "rows": rows,
+            "not_met": [r for r in rows if not r["met"]],
+            "may_confirm_met": any(r["mine"] and r["met"] for r in rows),
             "other_documents": docs_by_item.get(None, []),
             "problems": selectors.submission_problems(site),
             "is_submitted": site.review_state == ReviewState.SUBMITTED,
-            "verify_form": VerifyForm(initial={"version": site.version}),
+            "verify_form": verify_form,
+            "refused": list(refused.values()),
             "return_form": ReturnForm(initial={"version": site.version}),
             "events": ReviewEvent.objects.filter(site=site)
             .select_related("user")
@@ -306,8 +348,20 @@ def site_verify(request, pk):
             site=site,
             version=form.cleaned_data["version"],
             confirmed_item_ids=form.cleaned_data["confirmed"],
+            confirm_all_met=form.cleaned_data["konfirmasi_semua"],
         )
-    except (ValidationError, transitions.ReviewConflict) as exc:
+    except ValidationError as exc:
+        refused = {
+            e.params["item_id"]: e.messages[0]
+            for e in exc.error_list
+            if e.code == "unmet" and e.params
+        }
+        if not refused:
+            _errors(request, exc)
+            return redirect(site)
+        # Shown where the officer decides, with their ticks kept: nothing was written.
+        return _review_page(request, _reviewable_site(request, pk), form, refused)
+    except transitions.ReviewConflict as exc:
         _errors(request, exc)
         return redirect(site)
     messages.success(request, _("Situs %(name)s diverifikasi.") % {"name": site.name})
