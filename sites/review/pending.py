@@ -500,8 +500,8 @@ def _apply(user, change: PendingChange, site: Site, *, site_version: int, now, i
 
 
 def _apply_checklist(change: PendingChange, site: Site, data: dict) -> None:
-    """The proposed answers go live; an answer counts as confirmed only if its own sector's
-    officer approved the change (the sector of the item's service type)."""
+    """The proposed answers go live; an answer counts as confirmed (as met) only if it is met
+    and its own sector's officer approved the change (the sector of the item's type)."""
     approved = change_approved_sector_ids(change)
     proposed = data.get("checklist", {})
     sectors = dict(
@@ -519,7 +519,8 @@ def _apply_checklist(change: PendingChange, site: Site, data: dict) -> None:
                 defaults={
                     "answer": answer,
                     "note": note,
-                    "confirmed": sectors.get(int(key)) in approved,
+                    # Confirmed as met: never an unmet answer (as on the review page).
+                    "confirmed": answer is True and sectors.get(int(key)) in approved,
                 },
             )
 

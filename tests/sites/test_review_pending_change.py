@@ -213,7 +213,9 @@ def test_it_holds_checklist_edits_of_a_verified_site_until_approval(lurah, sudin
         user=sudinkes, change=change, version=change.version, site_version=site.version
     )
     answer.refresh_from_db()
-    assert (answer.answer, answer.note, answer.confirmed) == (False, "Ruang dipakai gudang", True)
+    # An unmet answer goes live but is never confirmed as met (issue 13: verification is a
+    # decision; the same rule as the review page).
+    assert (answer.answer, answer.note, answer.confirmed) == (False, "Ruang dipakai gudang", False)
 
 
 def test_it_lets_the_lurah_ask_for_a_reverification_of_unchanged_data(client, lurah, sudinkes):
