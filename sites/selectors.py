@@ -21,6 +21,12 @@ from accounts import scoping
 from accounts.scoping import Right
 from regions.models import Level, Region, subtree_q
 
+from .importing.readers import (
+    HOSPITAL_TYPE,
+    REFERRAL_FIRST_CLASSES,
+    SOURCE_HOSPITALS,
+    hospital_class_note,
+)
 from .models import (
     ChecklistAnswer,
     ChecklistItem,
@@ -371,24 +377,62 @@ def _likely_duplicates(
     ]
 
 
-def link_candidates(
-    user, site: Site, search: str = "", limit: int = 30
-) -> list[tuple[Site, float]]:
-    """Sites the user may link this one to, nearest first, optionally searched by name."""
+# A puskesmas refers to hospitals, RSIA (mother and child) and RSUD first (data README): the
+# nearest of those the user may see come before the other candidates. The score cannot say
+# it (a puskesmas-hospital link joins cluster III to itself), so the link form does.
+REFERRAL_FROM_TYPE = "puskesmas"
+REFERRAL_FIRST_LIMIT = 3
+REFERRAL_FIRST_RADIUS_M = 20_000.0
+
+
+def _referral_first_q() -> Q:
+    classes = Q()
+    for hospital_class in REFERRAL_FIRST_CLASSES:
+        classes |= Q(source_note__startswith=hospital_class_note(hospital_class))
+    return Q(source=SOURCE_HOSPITALS, types__code=HOSPITAL_TYPE) & classes
+
+
+def referral_first_candidates(user, site: Site, search: str = "") -> list[tuple[Site, float]]:
+    """For a puskesmas: the nearest RSIA and RSUD the user may see, else nothing."""
+    if not site.types.filter(code=REFERRAL_FROM_TYPE).exists():
+        return []
     qs = (
         Site.objects.visible_to(user)
         .exclude(pk=site.pk)
         .exclude(operating_status=OperatingStatus.CLOSED)
+        .filter(_referral_first_q())
     )
     if search:
         qs = qs.filter(name__icontains=search)
+    return sites_near(site.location, REFERRAL_FIRST_RADIUS_M, qs)[:REFERRAL_FIRST_LIMIT]
+
+
+def link_candidates(
+    user,
+    site: Site,
+    search: str = "",
+    limit: int = 30,
+    first: list[tuple[Site, float]] | None = None,
+) -> list[tuple[Site, float]]:
+    """Sites the user may link this one to, nearest first, optionally searched by name;
+    ``first`` (default: referral_first_candidates) comes before the rest."""
+    if first is None:
+        first = referral_first_candidates(user, site, search)
+    qs = (
+        Site.objects.visible_to(user)
+        .exclude(pk__in=[site.pk, *(s.pk for s, _d in first)])
+        .exclude(operating_status=OperatingStatus.CLOSED)
+    )
+    if search:
+        qs = qs.filter(name__icontains=search)
+    limit -= len(first)
     origin = site.location
     # Nearest first without a backend-specific distance function: widen a box until it
     # holds enough candidates, then sort by exact distance in Python.
     for radius in (1_000, 5_000, 20_000):
         near = sites_near(origin, radius, qs)
         if len(near) >= limit:
-            return near[:limit]
+            return first + near[:limit]
     rows = [
         (s, haversine_m(origin, s.location))
         for s in qs.only("pk", "name", "location", "kelurahan_id").prefetch_related(
@@ -396,7 +440,7 @@ def link_candidates(
         )[:2000]
     ]
     rows.sort(key=lambda r: (r[1], r[0].pk))
-    return rows[:limit]
+    return first + rows[:limit]
 
 
 # ---- filter choices ----

@@ -374,7 +374,8 @@ def link_create(request, pk):
         else:
             messages.success(request, _("Keterhubungan disimpan."))
             return redirect(site)
-    candidates = selectors.link_candidates(request.user, site, search)
+    first = selectors.referral_first_candidates(request.user, site, search)
+    candidates = selectors.link_candidates(request.user, site, search, first=first)
     chosen = form["other"].value() if form.is_bound else None
     return render(
         request,
@@ -383,6 +384,7 @@ def link_create(request, pk):
             "form": form,
             "site": site,
             "candidates": candidates,
+            "referral_first_ids": {s.pk for s, _d in first},
             "search": search,
             "chosen": str(chosen or ""),
         },

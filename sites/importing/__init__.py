@@ -1,4 +1,5 @@
-"""Importing the real Jakarta service sites (RPTRA, puskesmas, schools) from the data files.
+"""Importing the real Jakarta service sites (RPTRA, puskesmas, schools, kelurahan offices,
+hospitals) from the data files.
 
 Two phases, so that a broken file loads nothing:
 
@@ -26,6 +27,14 @@ Decisions on the defects listed in the data README:
 - LUAS is not imported, so its implausible values do not matter.
 - spelling differences (WADMKD/WADMKC, Kemkes abbreviations): kelurahan come from the
   point, not from names; the Kemkes join normalises names (see puskesmas_name_key).
+- the government-office file is an asset register: only current kelurahan offices are
+  imported, as birth-certificate service points (type akta-kelahiran); former offices, office
+  land, official houses and the kecamatan, walikota and Balai Kota offices are skipped, each
+  with its reason (readers.office_skip_reason). "KNTOR"/"KANTO LURAH" is corrected, the source
+  name kept in the note; "KAWASAN/KOMPLEKS KANTOR LURAH" rows are kept and flagged (each is
+  the only office point of its kelurahan); an office named twice is imported twice, flagged.
+- hospitals keep their class (REMARK) as the first source note, "kelas RSUD": the link form
+  reads it back to list RSIA and RSUD first as referral partners of a puskesmas.
 
 The modules, each importing only those above it: records (the plain records, skip reasons,
 ImportDataError), readers (one per source file, and the Kemkes join), placing (the kelurahan

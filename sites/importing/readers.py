@@ -1,4 +1,5 @@
-"""Reading the three sources (RPTRA CSV, puskesmas GeoJSON with the Kemkes list, schools CSV).
+"""Reading the sources: RPTRA CSV, puskesmas GeoJSON with the Kemkes list, schools CSV, and the
+Jakarta Satu kelurahan offices and hospitals (GeoJSON, KUGI schema like the puskesmas).
 
 Each reader returns a FileImport of plain records, or raises ImportDataError naming the file
 and row; nothing here touches the database.
@@ -13,16 +14,39 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from .records import DUPLICATE, MISSING, UNKNOWN_TYPE, ZERO, FileImport, ImportDataError, SiteRecord
+from .records import (
+    DUPLICATE,
+    FORMER_OFFICE,
+    LAND,
+    MISSING,
+    NOT_KELURAHAN_OFFICE,
+    OFFICIAL_HOUSE,
+    UNKNOWN_TYPE,
+    ZERO,
+    FileImport,
+    ImportDataError,
+    SiteRecord,
+)
 
 RPTRA_CSV = "rptra_jakartasatu_geoportal.csv"
 PUSKESMAS_GEOJSON = "jakarta_puskesmas_points.geojson"
 KEMKES_CSV = "puskesmas_kemkes_jakarta.csv"
 SCHOOLS_CSV = "jakarta_sekolah_kemendikbud_2019.csv"
+OFFICES_GEOJSON = "jakarta_kantor_pemerintahan_points.geojson"
+HOSPITALS_GEOJSON = "jakarta_rumahsakit_points.geojson"
 
 SOURCE_RPTRA = "jakartasatu-rptra"
 SOURCE_PUSKESMAS = "jakartasatu-puskesmas"
 SOURCE_SCHOOLS = "kemendikbud-2019"
+SOURCE_OFFICES = "jakartasatu-pemerintahan"
+SOURCE_HOSPITALS = "jakartasatu-rumahsakit"
+
+# A current kelurahan office is a birth-certificate service point (the Satpel Dukcapil serves
+# there): the catalogue's type that the policy expects in cluster I.
+OFFICE_TYPE = "akta-kelahiran"
+HOSPITAL_TYPE = "rumah-sakit"
+# Hospital classes (REMARK) listed first as referral partners of a puskesmas.
+REFERRAL_FIRST_CLASSES = ("RSIA", "RSUD")
 
 SCHOOL_TYPES = {
     "SD": "sd",
@@ -237,9 +261,9 @@ def kemkes_join(records: list[SiteRecord], kemkes: dict[str, str]) -> int:
     return len(codes)
 
 
-def puskesmas_read(path: Path, kemkes_path: Path | None = None) -> FileImport:
-    fi = FileImport(file=path.name, source=SOURCE_PUSKESMAS)
-    kemkes = kemkes_read(kemkes_path) if kemkes_path is not None else {}
+def _geojson_points(path: Path, fi: FileImport):
+    """(feature number, where, properties, cleaned NAMOBJ, lon, lat) for each feature of a
+    KUGI point FeatureCollection; lon/lat are None without a geometry. Counts fi.read."""
     if not path.exists():
         raise ImportDataError(_("Berkas tidak ditemukan: %(path)s") % {"path": path})
     try:
@@ -251,7 +275,6 @@ def puskesmas_read(path: Path, kemkes_path: Path | None = None) -> FileImport:
     features = data.get("features") if isinstance(data, dict) else None
     if not isinstance(features, list):
         raise ImportDataError(_("%(file)s: tidak ada FeatureCollection") % {"file": path.name})
-    seen: set[str] = set()
     for number, feature in enumerate(features, start=1):
         fi.read += 1
         where = _("%(file)s fitur %(n)s") % {"file": fi.file, "n": number}
@@ -260,8 +283,7 @@ def puskesmas_read(path: Path, kemkes_path: Path | None = None) -> FileImport:
         feature = feature if isinstance(feature, dict) else {}
         props = feature.get("properties")
         props = props if isinstance(props, dict) else {}
-        source_id = _clean(props.get("OBJECTID"))
-        name = _display_roman(_clean(props.get("NAMOBJ")))
+        name = _clean(props.get("NAMOBJ"))
         if not name:
             raise ImportDataError(_("%(where)s: NAMOBJ kosong") % {"where": where})
         geometry = feature.get("geometry")
@@ -279,6 +301,16 @@ def puskesmas_read(path: Path, kemkes_path: Path | None = None) -> FileImport:
                 )
             lon = _coordinate(coords[0], where, "coordinates[0]")
             lat = _coordinate(coords[1], where, "coordinates[1]")
+        yield number, where, props, name, lon, lat
+
+
+def puskesmas_read(path: Path, kemkes_path: Path | None = None) -> FileImport:
+    fi = FileImport(file=path.name, source=SOURCE_PUSKESMAS)
+    kemkes = kemkes_read(kemkes_path) if kemkes_path is not None else {}
+    seen: set[str] = set()
+    for number, where, props, raw_name, lon, lat in _geojson_points(path, fi):
+        source_id = _clean(props.get("OBJECTID"))
+        name = _display_roman(raw_name)
         if not _seen_check(fi, seen, number, source_id, name, where):
             continue
         point = _usable_point(fi, number, source_id, name, lon, lat)
@@ -331,11 +363,142 @@ def schools_read(path: Path) -> FileImport:
     return fi
 
 
+# The office file is an asset register (data README): its names say what each row is.
+_OFFICE_SKIPS = [
+    (re.compile(r"\bRUMAH (DINAS|NEGARA)\b"), OFFICIAL_HOUSE),  # "RUMAH DINAS LURAH"
+    (re.compile(r"^TANAH\b"), LAND),  # "TANAH EX KANTOR LURAH ...", not "... TANAH TINGGI"
+    (
+        re.compile(r"^(GEDUNG )?(EX|EKS)\b|\bYANG LAMA$"),
+        FORMER_OFFICE,
+    ),  # "EX-", "EKS.", "... YANG LAMA"
+]
+_KELURAHAN_OFFICE = re.compile(r"\bLURAH\b")
+_OFFICE_COMPOUND = re.compile(r"^(KAWASAN|KOMPLEKS)\b")
+_OFFICE_MISSPELT = re.compile(r"^(KNTOR|KANTO)\b")  # "KNTOR LURAH", "KANTO LURAH"
+
+
+def office_skip_reason(name: str) -> str | None:
+    """Why an office row is not a current kelurahan office, or None when it is one.
+
+    Former offices, office land and official houses are left out, and so are the kecamatan
+    and walikota offices and Balai Kota (no "LURAH" in the name). "KAWASAN/KOMPLEKS KANTOR
+    LURAH X" and "GEDUNG KANTOR LURAH" are kept: each is the only office point of the
+    kelurahan it lies in (in Glodok and Kampung Bali the other point is the former office).
+    """
+    upper = name.upper()
+    for pattern, reason in _OFFICE_SKIPS:
+        if pattern.search(upper):
+            return reason
+    return None if _KELURAHAN_OFFICE.search(upper) else NOT_KELURAHAN_OFFICE
+
+
+def offices_read(path: Path) -> FileImport:
+    """The current kelurahan offices, as birth-certificate service points (registered)."""
+    fi = FileImport(file=path.name, source=SOURCE_OFFICES)
+    seen: set[str] = set()
+    for number, where, props, raw_name, lon, lat in _geojson_points(path, fi):
+        source_id = _clean(props.get("OBJECTID"))
+        name = _OFFICE_MISSPELT.sub("KANTOR", raw_name)
+        if not _seen_check(fi, seen, number, source_id, name, where):
+            continue
+        reason = office_skip_reason(name)
+        if reason is not None:
+            fi.skip(number, source_id, name, reason)
+            continue
+        point = _usable_point(fi, number, source_id, name, lon, lat)
+        if point is None:
+            continue
+        lon, lat = point
+        record = SiteRecord(
+            SOURCE_OFFICES,
+            source_id,
+            name,
+            OFFICE_TYPE,
+            _clean(props.get("REMARK")),
+            lon,
+            lat,
+            number,
+        )
+        record.notes.append(
+            _(
+                "kantor kelurahan: layanan akta kelahiran (Satpel Dukcapil) menunggu konfirmasi "
+                "petugas Dukcapil"
+            )
+        )
+        if name != raw_name:
+            record.notes.append(_("nama di sumber: %(name)s") % {"name": raw_name})
+        if _OFFICE_COMPOUND.search(name.upper()):
+            record.notes.append(_("tercatat sebagai kawasan/kompleks kantor: periksa lokasi"))
+        fi.records.append(record)
+    _flag_shared_names(fi)
+    _flag_shared_points(fi, "OBJECTID")
+    return fi
+
+
+def _flag_shared_names(fi: FileImport) -> None:
+    # "KANTOR LURAH HARAPAN MULYA" twice, about 100 m apart: one may be an old office.
+    by_name = defaultdict(list)
+    for record in fi.records:
+        by_name[record.name.upper()].append(record)
+    for group in by_name.values():
+        if len(group) < 2:
+            continue
+        for record in group:
+            others = ", ".join(r.source_id for r in group if r is not record)
+            record.notes.append(
+                _("nama sama dengan OBJECTID %(ids)s: periksa mana yang masih berlaku")
+                % {"ids": others}
+            )
+
+
+def hospital_class_note(hospital_class: str) -> str:
+    """The first source note of an imported hospital. Not translated: sites.selectors reads
+    it back to list RSIA and RSUD first as referral partners."""
+    return f"kelas {hospital_class}"
+
+
+def hospitals_read(path: Path) -> FileImport:
+    """The hospitals, with their class (REMARK: RSU, RSUD, RS Khusus, RSIA) in the note."""
+    fi = FileImport(file=path.name, source=SOURCE_HOSPITALS)
+    seen: set[str] = set()
+    fi.extra["referral_first"] = 0
+    for number, where, props, name, lon, lat in _geojson_points(path, fi):
+        source_id = _clean(props.get("OBJECTID"))
+        if not _seen_check(fi, seen, number, source_id, name, where):
+            continue
+        point = _usable_point(fi, number, source_id, name, lon, lat)
+        if point is None:
+            continue
+        lon, lat = point
+        record = SiteRecord(
+            SOURCE_HOSPITALS,
+            source_id,
+            name,
+            HOSPITAL_TYPE,
+            _clean(props.get("RSALAMAT")),
+            lon,
+            lat,
+            number,
+        )
+        hospital_class = _clean(props.get("REMARK"))
+        if hospital_class:
+            record.notes.append(hospital_class_note(hospital_class))
+        if hospital_class in REFERRAL_FIRST_CLASSES:
+            fi.extra["referral_first"] += 1
+        fi.records.append(record)
+    # RSAB and RSJP Harapan Kita share a point, as do RS Jiwa Soeharto Heerdjan and RS
+    # Marinir Cilandak (a copy error: Cilandak is 15 km south): both imported, both flagged.
+    _flag_shared_points(fi, "OBJECTID")
+    return fi
+
+
 def files_read(data_dir: Path) -> list[FileImport]:
-    """Read all three sources; raises ImportDataError before anything is written."""
+    """Read every source; raises ImportDataError before anything is written."""
     data_dir = Path(data_dir)
     return [
         rptra_read(data_dir / RPTRA_CSV),
         puskesmas_read(data_dir / PUSKESMAS_GEOJSON, data_dir / KEMKES_CSV),
         schools_read(data_dir / SCHOOLS_CSV),
+        offices_read(data_dir / OFFICES_GEOJSON),
+        hospitals_read(data_dir / HOSPITALS_GEOJSON),
     ]

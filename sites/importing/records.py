@@ -10,12 +10,20 @@ ZERO = "zero"
 OUTSIDE = "outside"
 DUPLICATE = "duplicate"
 UNKNOWN_TYPE = "unknown_type"
+FORMER_OFFICE = "former_office"
+LAND = "land"
+OFFICIAL_HOUSE = "official_house"
+NOT_KELURAHAN_OFFICE = "not_kelurahan_office"
 SKIP_REASONS = {
     MISSING: gettext_lazy("koordinat kosong"),
     ZERO: gettext_lazy("koordinat nol"),
     OUTSIDE: gettext_lazy("di luar Jakarta"),
     DUPLICATE: gettext_lazy("ID ganda di berkas"),
     UNKNOWN_TYPE: gettext_lazy("jenis layanan tidak dikenal"),
+    FORMER_OFFICE: gettext_lazy("bekas kantor"),
+    LAND: gettext_lazy("tanah"),
+    OFFICIAL_HOUSE: gettext_lazy("rumah dinas"),
+    NOT_KELURAHAN_OFFICE: gettext_lazy("bukan kantor kelurahan (camat, wali kota, balai kota)"),
 }
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from ..models import OperatingStatus, ReviewState, ServiceType, Site, SiteChange
 from .placing import KelurahanIndex, records_place
-from .readers import SCHOOL_TYPES, files_read
+from .readers import HOSPITAL_TYPE, OFFICE_TYPE, SCHOOL_TYPES, files_read
 from .records import FileImport, ImportDataError, SiteRecord
 
 # The fields an import owns; everything else on a site (contact, status, review) is the portal's.
@@ -142,7 +142,7 @@ def file_write(fi: FileImport, types_by_code: dict[str, ServiceType], *, batch_s
 
 
 def service_types_for_import() -> dict[str, ServiceType]:
-    codes = {"rptra", "puskesmas", *SCHOOL_TYPES.values()}
+    codes = {"rptra", "puskesmas", *SCHOOL_TYPES.values(), OFFICE_TYPE, HOSPITAL_TYPE}
     types = ServiceType.objects.in_bulk(list(codes), field_name="code")
     missing = codes - set(types)
     if missing:

@@ -13,7 +13,8 @@ from sites.importing.writing import sites_write
 
 class Command(BaseCommand):
     help = (
-        "Mengimpor situs layanan nyata (RPTRA, puskesmas, sekolah) dari direktori data, lalu "
+        "Mengimpor situs layanan nyata (RPTRA, puskesmas, sekolah, kantor kelurahan sebagai titik "
+        "layanan akta kelahiran, rumah sakit) dari direktori data, lalu "
         "memastikan setiap kelurahan punya kawasan dasar. Aman dijalankan berulang."
     )
 
@@ -48,6 +49,8 @@ class Command(BaseCommand):
             )
             if "kemkes_joined" in fi.extra:
                 line += f" Cocok dengan daftar Kemkes: {fi.extra['kemkes_joined']}."
+            if "referral_first" in fi.extra:
+                line += f" RSIA/RSUD (rujukan didahulukan): {fi.extra['referral_first']}."
             self.stdout.write(line)
             if verbosity >= 2:
                 for row in fi.skipped:
