@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('services', '0005_pending_change_sectors'),
+        ('services', '0006_hospital_type'),
     ]
 
     operations = [
