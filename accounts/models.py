@@ -87,7 +87,8 @@ def grants_changed(user_ids) -> None:
 
 
 class AssignmentQuerySet(models.QuerySet["Assignment"]):
-    """Bulk writes bump the grants version too (they send no signals).
+    """Bulk writes bump the grants version and follow the admin access too (they send no
+    signals).
 
     Deletes need nothing here: with receivers connected Django deletes row by row and
     sends post_delete. Raw SQL bypasses all of this; scoping.GRANTS_MAX_AGE bounds it.
@@ -99,11 +100,14 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
         after = {kwargs["user"].pk} if "user" in kwargs else set()
         after |= {kwargs["user_id"]} if "user_id" in kwargs else set()
         grants_changed(before | after)
+        provincial_staff_sync(before | after)
         return count
 
     def bulk_create(self, objs, *args, **kwargs):
         created = super().bulk_create(objs, *args, **kwargs)
-        grants_changed(obj.user_id for obj in created)
+        users = {obj.user_id for obj in created}
+        grants_changed(users)
+        provincial_staff_sync(users)
         return created
 
     def bulk_update(self, objs, fields, *args, **kwargs):
@@ -113,6 +117,7 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
             ids |= set(self.filter(pk__in=[o.pk for o in objs]).values_list("user_id", flat=True))
         count = super().bulk_update(objs, fields, *args, **kwargs)
         grants_changed(ids)
+        provincial_staff_sync(ids)
         return count
 
 

@@ -160,3 +160,15 @@ def test_the_demo_provincial_login_reaches_the_admin(db, settings):
     demo = User.objects.get(username="provinsi")
     assert demo.is_staff and demo.groups.filter(name=PROVINCIAL_STAFF_GROUP).exists()
     assert not User.objects.get(username="lurah.rawabunga").is_staff
+
+
+def test_bulk_writes_of_assignments_follow_the_role_too(lurah, camat):
+    Assignment.objects.bulk_create([Assignment(user=lurah, role=Role.PROVINSI, region_id="31")])
+    assert User.objects.get(pk=lurah.pk).is_staff
+
+    Assignment.objects.filter(user=camat).update(role=Role.PROVINSI, region_id="31")
+    assert User.objects.get(pk=camat.pk).is_staff
+
+    Assignment.objects.filter(user=camat).update(role=Role.CAMAT, region_id="31.75.03")
+    camat.refresh_from_db()
+    assert not camat.is_staff and not camat.groups.exists()
