@@ -45,11 +45,12 @@ def _posted_int(request, name: str) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
-def _form(policy_row_or_base, data=None, *, initial=None) -> PolicyForm:
+def _form(start: ScoringPolicy, data=None, *, initial=None) -> PolicyForm:
+    """The form holding `start`'s parameters (the draft itself, or the version it copies)."""
     return PolicyForm(
         data,
         initial=initial,
-        base=policy_row_or_base.as_policy(),
+        base=start.as_policy(),
         types=selectors.catalogue_types(),
         cluster_names=selectors.cluster_names(),
     )
