@@ -1,4 +1,4 @@
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.signals import post_delete, post_save, pre_save
@@ -87,7 +87,8 @@ def grants_changed(user_ids) -> None:
 
 
 class AssignmentQuerySet(models.QuerySet["Assignment"]):
-    """Bulk writes bump the grants version too (they send no signals).
+    """Bulk writes bump the grants version and follow the admin access too (they send no
+    signals).
 
     Deletes need nothing here: with receivers connected Django deletes row by row and
     sends post_delete. Raw SQL bypasses all of this; scoping.GRANTS_MAX_AGE bounds it.
@@ -99,11 +100,14 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
         after = {kwargs["user"].pk} if "user" in kwargs else set()
         after |= {kwargs["user_id"]} if "user_id" in kwargs else set()
         grants_changed(before | after)
+        provincial_staff_sync(before | after)
         return count
 
     def bulk_create(self, objs, *args, **kwargs):
         created = super().bulk_create(objs, *args, **kwargs)
-        grants_changed(obj.user_id for obj in created)
+        users = {obj.user_id for obj in created}
+        grants_changed(users)
+        provincial_staff_sync(users)
         return created
 
     def bulk_update(self, objs, fields, *args, **kwargs):
@@ -113,6 +117,7 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
             ids |= set(self.filter(pk__in=[o.pk for o in objs]).values_list("user_id", flat=True))
         count = super().bulk_update(objs, fields, *args, **kwargs)
         grants_changed(ids)
+        provincial_staff_sync(ids)
         return count
 
 
@@ -182,6 +187,64 @@ class Assignment(models.Model):
             )
 
 
+# Admin access follows the role: a provincial grant (scoping.is_provincial's roles) makes
+# the user staff and a member of this group, whose permissions (the catalogue: service
+# types, checklists, clusters, indicator sets; the scoring policy to view) are set by
+# scoring migration 0004. The policy itself is edited in the portal, not the admin.
+PROVINCIAL_STAFF_GROUP = "Staf provinsi"
+PROVINCIAL_ROLES = (Role.PROVINSI, Role.ADMIN)
+
+
+def provincial_staff_sync(user_ids) -> dict[int, bool]:
+    """Put the users with a provincial grant in the group (and make them staff); take out
+    those who lost their last one (no longer staff unless superuser or in another group).
+
+    Returns the users whose is_staff changed (user id -> the new value).
+    """
+    ids = {pk for pk in user_ids if pk is not None}
+    if not ids:
+        return {}
+    provincial = set(
+        Assignment.objects.filter(user_id__in=ids, role__in=PROVINCIAL_ROLES).values_list(
+            "user_id", flat=True
+        )
+    )
+    members = User.groups.through
+    in_group = set(
+        members.objects.filter(group__name=PROVINCIAL_STAFF_GROUP, user_id__in=ids).values_list(
+            "user_id", flat=True
+        )
+    )
+    if provincial - in_group:
+        group, _created = Group.objects.get_or_create(name=PROVINCIAL_STAFF_GROUP)
+        members.objects.bulk_create(
+            [members(user_id=pk, group_id=group.pk) for pk in provincial - in_group]
+        )
+    changed: dict[int, bool] = {}
+    if provincial:
+        promoted = list(
+            User.objects.filter(pk__in=provincial, is_staff=False).values_list("pk", flat=True)
+        )
+        if promoted:
+            User.objects.filter(pk__in=promoted).update(is_staff=True)
+            changed |= dict.fromkeys(promoted, True)
+    gone = (ids - provincial) & in_group
+    if gone:
+        members.objects.filter(group__name=PROVINCIAL_STAFF_GROUP, user_id__in=gone).delete()
+        other_groups = set(
+            members.objects.filter(user_id__in=gone).values_list("user_id", flat=True)
+        )
+        demoted = list(
+            User.objects.filter(
+                pk__in=gone - other_groups, is_superuser=False, is_staff=True
+            ).values_list("pk", flat=True)
+        )
+        if demoted:
+            User.objects.filter(pk__in=demoted).update(is_staff=False)
+            changed |= dict.fromkeys(demoted, False)
+    return changed
+
+
 @receiver(pre_save, sender=Assignment, dispatch_uid="assignment_owner_before_save")
 def _assignment_owner_before(sender, instance, **kwargs):
     # An assignment moved to another user must bump its previous owner too.
@@ -195,11 +258,15 @@ def _assignment_owner_before(sender, instance, **kwargs):
 @receiver(post_save, sender=Assignment, dispatch_uid="assignment_saved_bumps_grants")
 @receiver(post_delete, sender=Assignment, dispatch_uid="assignment_deleted_bumps_grants")
 def _assignment_changed(sender, instance, **kwargs):
-    grants_changed({instance.user_id, getattr(instance, "_previous_user_id", None)})
+    users = {instance.user_id, getattr(instance, "_previous_user_id", None)}
+    grants_changed(users)
+    staff = provincial_staff_sync(users)
     # The user object the assignment holds (often the caller's own) forgets the grants it
     # cached, so code holding it sees the change as the next request will.
     user = Assignment._meta.get_field("user").get_cached_value(instance, default=None)
     if isinstance(user, User):
         user.__dict__.pop("_kaltara_grants", None)
+        # is_staff as provincial_staff_sync left it (a later save writes every field back).
+        user.is_staff = staff.get(user.pk, user.is_staff)
         # None (never saved: only this in-memory object) means unknown: scoping reads afresh.
         user.grants_version = None  # type: ignore[assignment]

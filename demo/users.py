@@ -5,7 +5,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
-from accounts.models import Assignment, Role, Sector, User
+from accounts.models import Assignment, Role, Sector, User, provincial_staff_sync
 
 DEMO_PASSWORD = "kaltara-demo"  # noqa: S105 - printed by `make run`; demo only
 
@@ -39,6 +39,8 @@ def demo_users_create() -> list[User]:
         sector = Sector.objects.get(code=sector_code) if sector_code else None
         Assignment.objects.get_or_create(user=user, role=role, region_id=region_code, sector=sector)
         users.append(user)
+    # A new assignment does this itself; a demo user made before the rule existed, not.
+    provincial_staff_sync(u.pk for u in users)
     return users
 
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("kawasan/", include("kawasan.urls")),
     path("kotak-masuk/", include("notifications.urls")),
     path("audit/", include("audit.urls")),
+    path("kebijakan-skor/", include("scoring.urls")),
     # The language can be switched on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

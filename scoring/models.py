@@ -8,6 +8,7 @@ naming the policy version that produced it (docs/scoring.md: "reproducible").
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +19,10 @@ class ScoringPolicy(models.Model):
     """One version of the scoring policy: weights, expected types, thresholds, bands.
 
     A version that a stored score or snapshot names is never edited again (the score must
-    stay reproducible): a change is a new version, activated when ready.
+    stay reproducible): a change is a new version, activated when ready. Provincial staff
+    write drafts in the portal (scoring/views.py): a draft is a version never activated;
+    `revision` is its optimistic lock (every save and the activation carry the revision the
+    user read, and a stale one is refused).
     """
 
     version = models.SlugField(_("versi"), max_length=40, unique=True)
@@ -35,7 +39,26 @@ class ScoringPolicy(models.Model):
         blank=True,
         related_name="+",
     )
+    # The latest activation: when and by whom (None: by code, e.g. the first migration).
     activated_at = models.DateTimeField(_("diaktifkan"), null=True, blank=True)
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("diaktifkan oleh"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revision = models.PositiveIntegerField(_("revisi"), default=1)
+    updated_at = models.DateTimeField(_("diubah"), null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("diubah oleh"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("kebijakan skor")
@@ -49,6 +72,14 @@ class ScoringPolicy(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.version})"
+
+    def get_absolute_url(self):
+        return reverse("scoring:policy_preview", args=[self.pk])
+
+    @property
+    def is_draft(self) -> bool:
+        """Never activated: still editable (the services also check that no score uses it)."""
+        return not self.is_active and self.activated_at is None
 
     def as_policy(self) -> Policy:
         """The pure Policy; raises ValueError naming the field when params are invalid."""

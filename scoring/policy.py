@@ -44,7 +44,7 @@ class Policy:
     def __post_init__(self):
         errors = policy_errors(self)
         if errors:
-            raise ValueError("; ".join(errors))
+            raise PolicyInvalid(errors)
 
     @cached_property
     def compiled(self) -> Compiled:
@@ -52,6 +52,15 @@ class Policy:
         # cached_property writes the instance __dict__ directly, so it works on a frozen
         # dataclass; the policy is immutable, so the derived tables never go stale.
         return Compiled(self)
+
+
+class PolicyInvalid(ValueError):
+    """A policy that policy_errors refuses; `errors` lists its messages, each naming a field
+    ("weight_*: ...", "expected[III][posyandu]: ...") so that a form can place them."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = list(errors)
 
 
 class Compiled:

@@ -23,10 +23,13 @@ from .models import RecomputeRequest, ScoringPolicy
 logger = logging.getLogger(__name__)
 
 
-def policy_activate(policy: ScoringPolicy) -> ScoringPolicy:
-    """Make the policy the active one, then (after commit) recompute every kawasan with it."""
+def policy_activate(
+    policy: ScoringPolicy, *, user=None, revision: int | None = None
+) -> ScoringPolicy:
+    """Make the policy the active one (recording who and when), then (after commit)
+    recompute every kawasan with it. revision: see services.policy_set_active."""
     with transaction.atomic():
-        services.policy_set_active(policy)
+        services.policy_set_active(policy, user=user, revision=revision)
         transaction.on_commit(_enqueue_recompute_all)
     return policy
 

@@ -18,13 +18,14 @@ from django.db.models import Avg, Count, F, FloatField, Func, Max, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from clusters.models import Cluster
 from kawasan.models import Kawasan, Membership
 from regions.models import Level, Region, code_ancestors, subtree_q
 from sites.models import ServiceType, SiteLink
 
 from . import core
 from .models import ScoreSnapshot, ScoringPolicy
-from .policy import Policy
+from .policy import CLUSTERS, Policy
 
 
 def policy_active() -> ScoringPolicy:
@@ -35,6 +36,37 @@ def policy_active() -> ScoringPolicy:
             "Tidak ada kebijakan skor yang aktif: aktifkan satu versi di admin (Kebijakan skor)."
         )
     return policy
+
+
+@dataclass(frozen=True)
+class CatalogueType:
+    code: str
+    name: str
+    clusters: frozenset[str]
+
+
+def catalogue_types() -> list[CatalogueType]:
+    """The service types of the catalogue in its order, with their clusters (one query)."""
+    rows = (
+        ServiceType.objects.order_by("order", "name", "code")
+        .annotate(_cluster=F("clusters__code"))
+        .values_list("code", "name", "_cluster")
+    )
+    types: dict[str, tuple[str, set[str]]] = {}
+    for code, name, cluster in rows:
+        entry = types.setdefault(code, (name, set()))
+        if cluster:
+            entry[1].add(cluster)
+    return [CatalogueType(code, name, frozenset(c)) for code, (name, c) in types.items()]
+
+
+def cluster_names() -> dict[str, str]:
+    """Cluster code -> short name, for the five clusters a policy expects types in."""
+    return dict(
+        Cluster.objects.filter(code__in=CLUSTERS)
+        .order_by("order")
+        .values_list("code", "short_name")
+    )
 
 
 def type_clusters_map() -> dict[str, frozenset[str]]:
@@ -238,6 +270,20 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
+def region_rollup(level: str, kelurahan_codes: Iterable[str], value) -> float:
+    """The score of a region of `level` from its kelurahan (value: kelurahan code -> mean).
+
+    Mean of means (spec): a kelurahan or kecamatan is the mean of its kelurahan, a kota the
+    mean of its kecamatan. region_scores and the policy preview roll up through this.
+    """
+    if level == Level.KABKOTA:
+        by_kecamatan: dict[str, list[float]] = defaultdict(list)
+        for code in kelurahan_codes:
+            by_kecamatan[code_ancestors(code)[2]].append(value(code))
+        return _mean([_mean(values) for values in by_kecamatan.values()])
+    return _mean([value(code) for code in kelurahan_codes])
+
+
 def region_scores(
     level: str, parent_code: str | None = None, *, policy: Policy | None = None
 ) -> list[RegionScore]:
@@ -300,13 +346,7 @@ def region_scores(
             groups[ancestors[index]].append(code)
 
     def rollup(kelurahan_codes: list[str], value) -> float:
-        # Mean of means: kecamatan from kelurahan, kota from kecamatan (spec).
-        if level == Level.KABKOTA:
-            by_kecamatan: dict[str, list[float]] = defaultdict(list)
-            for code in kelurahan_codes:
-                by_kecamatan[code_ancestors(code)[2]].append(value(code))
-            return _mean([_mean(values) for values in by_kecamatan.values()])
-        return _mean([value(code) for code in kelurahan_codes])
+        return region_rollup(level, kelurahan_codes, value)
 
     unranked = []
     for code, kelurahan_codes in groups.items():

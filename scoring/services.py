@@ -15,11 +15,12 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,7 +38,7 @@ from .models import (
     ScoreSnapshot,
     ScoringPolicy,
 )
-from .policy import Policy, policy_from_dict
+from .policy import Policy, policy_from_dict, policy_to_dict
 
 logger = logging.getLogger(__name__)
 
@@ -131,17 +132,103 @@ def policy_update(
     return policy
 
 
-def policy_set_active(policy: ScoringPolicy) -> ScoringPolicy:
-    """Make the policy the active one (the write only: queue.policy_activate also recomputes
-    every kawasan with it after commit, which is what an activation means to its users)."""
-    policy_validate_params(policy.params, version=policy.version)
+class StalePolicy(Exception):
+    """The policy was saved by someone else since the page was read (or no revision came)."""
+
+    def __init__(self, policy: ScoringPolicy):
+        super().__init__(policy.pk)
+        self.policy = policy
+
+
+def policy_version_free(base_version: str) -> str:
+    """The next free version code after base_version: "kaltara-1" -> "kaltara-2" (or the
+    first free number after it); a code without a number gets "-2"."""
+    stem, _sep, number = base_version.rpartition("-")
+    if not (stem and number.isdigit()):
+        stem, number = base_version, "1"
+    taken = set(
+        ScoringPolicy.objects.filter(version__startswith=f"{stem}-").values_list(
+            "version", flat=True
+        )
+    )
+    n = int(number) + 1
+    while f"{stem}-{n}"[:40] in taken:
+        n += 1
+    return f"{stem}-{n}"[:40]
+
+
+def policy_draft_create(*, base: ScoringPolicy, name: str, policy: Policy, user) -> ScoringPolicy:
+    """A new draft holding `policy` (its version code replaced by the next free one after
+    the base's), written by `user`."""
+    policy_validate_params(policy_to_dict(policy), version=policy.version)
+    for _attempt in range(5):
+        version = policy_version_free(base.version)
+        params = policy_to_dict(replace(policy, version=version))
+        try:
+            with transaction.atomic():
+                return policy_create(version=version, name=name, params=params, user=user)
+        except IntegrityError:
+            continue  # someone took the same code a moment ago: the next one is free
+        except ValidationError as exc:
+            if "version" not in getattr(exc, "error_dict", {}):
+                raise
+    raise ValidationError(_("Kode versi baru tidak dapat dibuat; coba lagi."))
+
+
+@transaction.atomic
+def policy_draft_update(
+    policy: ScoringPolicy, *, name: str, params: dict, revision: int | None, user
+) -> ScoringPolicy:
+    """Save a draft read at `revision`; StalePolicy if saved since (or no revision came).
+
+    Only a draft is edited: once activated a version stays as it was (its scores name it),
+    and a change is a new draft.
+    """
+    row = ScoringPolicy.objects.select_for_update().get(pk=policy.pk)
+    if revision is None or row.revision != revision:
+        raise StalePolicy(row)
+    if not row.is_draft or policy_is_used(row):
+        raise ValidationError(
+            _(
+                "Versi %(version)s sudah pernah diaktifkan dan tidak dapat diubah. Buat draf "
+                "baru darinya."
+            )
+            % {"version": row.version}
+        )
+    policy_validate_params(params, version=row.version)
+    row.name = name
+    row.params = {**params, "version": row.version}
+    row.revision += 1
+    row.updated_at = timezone.now()
+    row.updated_by = user
+    row.save(update_fields=["name", "params", "revision", "updated_at", "updated_by"])
+    return row
+
+
+def policy_set_active(
+    policy: ScoringPolicy, *, user=None, revision: int | None = None
+) -> ScoringPolicy:
+    """Make the policy the active one, recording who and when (the write only:
+    queue.policy_activate also recomputes every kawasan with it after commit, which is what
+    an activation means to its users).
+
+    revision: the one the user previewed (the portal always passes it; a draft saved since
+    raises StalePolicy). None only for code that activates on its own (the shell, tests).
+    """
     with transaction.atomic():
+        row = ScoringPolicy.objects.select_for_update().get(pk=policy.pk)
+        if revision is not None and row.revision != revision:
+            raise StalePolicy(row)
+        policy_validate_params(row.params, version=row.version)
         # Deactivate first: the partial unique constraint allows one active row at a time.
-        ScoringPolicy.objects.filter(is_active=True).exclude(pk=policy.pk).update(is_active=False)
-        if not policy.is_active:
-            policy.is_active = True
-            policy.activated_at = timezone.now()
-            policy.save(update_fields=["is_active", "activated_at"])
+        ScoringPolicy.objects.filter(is_active=True).exclude(pk=row.pk).update(is_active=False)
+        if not row.is_active:
+            row.is_active = True
+            row.activated_at = timezone.now()
+            row.activated_by = user
+            row.save(update_fields=["is_active", "activated_at", "activated_by"])
+    for name in ("is_active", "activated_at", "activated_by_id", "revision"):
+        setattr(policy, name, getattr(row, name))
     return policy
 
 

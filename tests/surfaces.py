@@ -32,6 +32,24 @@ def _r(name, *args):
     return lambda w: [reverse(name, args=args)]
 
 
+def _policies(w):
+    """The active scoring policy and a draft (made once per world: the pages need ids)."""
+    from scoring import selectors, services
+    from scoring.models import ScoringPolicy
+
+    active = selectors.policy_active()
+    draft = ScoringPolicy.objects.filter(activated_at__isnull=True, is_active=False).first()
+    if draft is None:
+        draft = services.policy_create(
+            version="uji-halaman", name="Uji halaman", params=active.params
+        )
+    return [active, draft]
+
+
+def _policy_pages(name):
+    return lambda w: [reverse(name, args=[p.pk]) for p in _policies(w)]
+
+
 GET_PAGES = {
     "home": _r("home"),
     "healthz": _r("healthz"),
@@ -111,6 +129,13 @@ GET_PAGES = {
     "kawasan:edit": lambda w: [reverse("kawasan:edit", args=[k.pk]) for k in w.kawasans],
     "notifications:inbox": _r("notifications:inbox"),
     "audit:list": lambda w: [reverse("audit:list"), reverse("audit:list") + "?q=RAHASIA"],
+    "scoring:policy_list": _r("scoring:policy_list"),
+    "scoring:policy_create": lambda w: [
+        reverse("scoring:policy_create"),
+        *[reverse("scoring:policy_create") + f"?dari={p.pk}" for p in _policies(w)],
+    ],
+    "scoring:policy_edit": _policy_pages("scoring:policy_edit"),
+    "scoring:policy_preview": _policy_pages("scoring:policy_preview"),
 }
 
 WRITE_ONLY = {
@@ -130,4 +155,5 @@ WRITE_ONLY = {
     "kawasan:member_remove",
     "notifications:open",
     "notifications:read_all",
+    "scoring:policy_activate",
 }

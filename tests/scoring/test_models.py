@@ -76,7 +76,9 @@ def test_it_protects_a_used_policy_from_deletion():
 
 
 @pytest.mark.django_db
-def test_it_shows_a_used_policy_read_only_in_the_admin(rf, provinsi):
+def test_it_shows_every_policy_read_only_in_the_admin(rf, provinsi):
+    # Issue 13: policies are written and activated in the portal (scoring/views.py), never
+    # as JSON in the admin; a draft nobody used may still be deleted there.
     admin = ScoringPolicyAdmin(ScoringPolicy, AdminSite())
     request = rf.get("/")
     request.user = provinsi
@@ -96,7 +98,10 @@ def test_it_shows_a_used_policy_read_only_in_the_admin(rf, provinsi):
         computed_at=timezone.now(),
     )
 
-    assert "params" in admin.get_readonly_fields(request, used)
-    assert "params" not in admin.get_readonly_fields(request, unused)
-    assert "version" in admin.get_readonly_fields(request, unused)
+    for policy in (used, unused):
+        assert "params" not in admin.get_fields(request, policy)
+        assert "version" in admin.get_readonly_fields(request, policy)
+        assert not admin.has_change_permission(request, policy)
+    assert not admin.has_add_permission(request)
+    assert "activate" not in admin.get_actions(request)
     assert not admin.has_delete_permission(request, used)
