@@ -70,10 +70,12 @@ MIDDLEWARE = [
     # Serves static files under gunicorn too, so the portal needs no CDN and no extra server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # In place of Django's LocaleMiddleware, which follows the browser's Accept-Language: the
+    # user's saved language, else the switch's cookie, else LANGUAGE_CODE. After the user.
+    "accounts.locale.UserLocaleMiddleware",
     # Nothing is readable without signing in (public facts included): fail closed.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -180,6 +182,8 @@ if KALTARA_PROXY_COUNT:
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The switch's choice outlives the browser session (a signed-in user's is kept on the account).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
 USE_TZ = True

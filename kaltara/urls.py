@@ -1,8 +1,7 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.i18n import set_language
 
+from accounts import views as accounts_views
 from dashboards import urls as dashboards_urls
 from dashboards import views as dashboards_views
 from exports import urls as exports_urls
@@ -21,8 +20,8 @@ urlpatterns = [
     path("kawasan/", include("kawasan.urls")),
     path("kotak-masuk/", include("notifications.urls")),
     path("audit/", include("audit.urls")),
-    # The language can be switched on the login page too.
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # The language switch; it keeps a signed-in user's choice on the account.
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
 # MEDIA_ROOT is never served as such: uploaded documents, evidence and exports go through
