@@ -87,6 +87,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "kaltara.urls"
+# A refused form (most often one left open past its session) gets the portal's page, not Django's.
+CSRF_FAILURE_VIEW = "web.errors.csrf_failure"
 WSGI_APPLICATION = "kaltara.wsgi.application"
 # Django's form renderer, plus the request's CSP nonce for widgets that ask for one.
 FORM_RENDERER = "web.csp.NonceFormRenderer"

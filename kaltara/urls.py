@@ -28,5 +28,9 @@ urlpatterns = [
 # views that check scope (services:document_download, services:link_evidence,
 # kaltara:export_download).
 
-# A database outage shows the portal's own 503 page (with Retry-After), other errors its 500.
+# The portal's own error pages (web/errors.py): in its frame and the request's language, with
+# the way back. A database outage is a 503 (with Retry-After), other crashes a 500.
+handler400 = "web.errors.bad_request"
+handler403 = "web.errors.permission_denied"
+handler404 = "web.errors.page_not_found"
 handler500 = "web.errors.server_error"
