@@ -193,8 +193,19 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "var" / "static")))
-# Without collectstatic (make run, tests) whitenoise serves straight from the app folders.
-WHITENOISE_USE_FINDERS = True
+# `make run` serves static files as production does (KALTARA_COLLECTED_STATIC=1, after `make
+# setup` ran collectstatic): names with a content hash, cached by browsers for good, compressed.
+# Without it (tests, a bare runserver) whitenoise serves the files of the app folders as they are.
+KALTARA_COLLECTED_STATIC = env.bool("KALTARA_COLLECTED_STATIC", default=False)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if KALTARA_COLLECTED_STATIC
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not KALTARA_COLLECTED_STATIC
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", dashboards_views.home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
     path("ping/", web_views.ping, name="ping"),
+    path("favicon.ico", web_views.favicon, name="favicon"),
     # Dashboards, rankings, maps, reports and exports keep the namespace they were born in.
     path("", include((dashboards_urls.patterns + exports_urls.patterns, "kaltara"))),
     path("accounts/", include("accounts.urls")),
