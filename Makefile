@@ -12,6 +12,9 @@ MIGRATIONS := $(wildcard */migrations/0*.py)
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 DATA_DIR ?= $(or $(KALTARA_DATA_DIR),$(abspath ../shared/data))
+STATIC_FILES := $(shell find static -type f 2>/dev/null)
+STATIC_STAMP := var/.static-collected
+COLLECTED := KALTARA_COLLECTED_STATIC=1
 # One stamp per database, so switching DATABASE_URL sets the other one up too.
 DB_STAMP := var/.seeded-$(shell printf '%s' "$(DATABASE_URL)" | md5sum | cut -c1-8)
 
@@ -27,9 +30,19 @@ run: setup
 	@echo "  sudindik.jaktim   Sudin Pendidikan Jakarta Timur (31.75)"
 	@echo "  provinsi          Staf provinsi (31)"
 	@echo ""
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "(DEBUG off, as in production: DJANGO_DEBUG=1 make run for Django's debug pages)"
+	@echo ""
+	$(COLLECTED) DJANGO_DEBUG=$${DJANGO_DEBUG:-0} $(PY) manage.py runserver $(HOST):$(PORT)
 
-setup: $(VENV)/.installed $(MO_FILES) $(DB_STAMP)
+setup: $(VENV)/.installed $(MO_FILES) $(DB_STAMP) $(STATIC_STAMP)
+
+# Static files as production serves them (kaltara/settings.py KALTARA_COLLECTED_STATIC): names
+# with a content hash and compressed copies, collected again when a file under static/ or the
+# installed packages (django-leaflet's, the admin's) change.
+$(STATIC_STAMP): $(VENV)/.installed $(STATIC_FILES)
+	$(COLLECTED) $(PY) manage.py collectstatic --noinput --clear -v0
+	@mkdir -p $(dir $@)
+	@touch $@
 
 var/.system-deps: scripts/system-deps.sh
 	@mkdir -p var
@@ -81,4 +94,4 @@ faults: $(VENV)/.installed
 	bash scripts/faults.sh $(FAULTS_ARGS)
 
 clean:
-	rm -rf var/.seeded-* var/kaltara.sqlite3
+	rm -rf var/.seeded-* var/kaltara.sqlite3 $(STATIC_STAMP)

@@ -17,6 +17,10 @@ class User(AbstractUser):
     grants_version = models.PositiveIntegerField(default=0, editable=False)
     inbox_version = models.PositiveIntegerField(default=0, editable=False)
     VERSION_FIELDS = ("grants_version", "inbox_version")
+    # The language the user chose in the header (a code of settings.LANGUAGES); empty: not
+    # chosen yet, the portal's default. It follows the user to every browser and phone, where
+    # the browser's own language never decides (accounts.locale).
+    language = models.CharField(_("bahasa"), max_length=10, blank=True, default="")
 
     # A plain Meta: AbstractUser.Meta sets only these two names and `abstract` (which Django
     # resets for a concrete subclass), and its stub types the names as str, refusing lazy text.

@@ -1,6 +1,9 @@
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.views import i18n
 
 from . import lockout
+from .locale import language_save
 
 
 class LoginView(auth_views.LoginView):
@@ -15,3 +18,13 @@ class LoginView(auth_views.LoginView):
             self.request, {"username": form.data.get("username", "")}
         ).tries_left
         return self.render_to_response(self.get_context_data(form=form, tries_left=tries_left))
+
+
+@login_not_required  # the login page has the switch too
+def set_language(request):
+    """Django's language switch (the cookie, the redirect back), and for a signed-in user the
+    choice kept on the account, so it follows them to their next session and device."""
+    response = i18n.set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        language_save(request.user, request.POST.get(i18n.LANGUAGE_QUERY_PARAMETER, ""))
+    return response

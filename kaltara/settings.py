@@ -70,10 +70,12 @@ MIDDLEWARE = [
     # Serves static files under gunicorn too, so the portal needs no CDN and no extra server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # In place of Django's LocaleMiddleware, which follows the browser's Accept-Language: the
+    # user's saved language, else the switch's cookie, else LANGUAGE_CODE. After the user.
+    "accounts.locale.UserLocaleMiddleware",
     # Nothing is readable without signing in (public facts included): fail closed.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -85,6 +87,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "kaltara.urls"
+# A refused form (most often one left open past its session) gets the portal's page, not Django's.
+CSRF_FAILURE_VIEW = "web.errors.csrf_failure"
 WSGI_APPLICATION = "kaltara.wsgi.application"
 # Django's form renderer, plus the request's CSP nonce for widgets that ask for one.
 FORM_RENDERER = "web.csp.NonceFormRenderer"
@@ -180,6 +184,8 @@ if KALTARA_PROXY_COUNT:
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The switch's choice outlives the browser session (a signed-in user's is kept on the account).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
 USE_TZ = True
@@ -187,8 +193,19 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "var" / "static")))
-# Without collectstatic (make run, tests) whitenoise serves straight from the app folders.
-WHITENOISE_USE_FINDERS = True
+# `make run` serves static files as production does (KALTARA_COLLECTED_STATIC=1, after `make
+# setup` ran collectstatic): names with a content hash, cached by browsers for good, compressed.
+# Without it (tests, a bare runserver) whitenoise serves the files of the app folders as they are.
+KALTARA_COLLECTED_STATIC = env.bool("KALTARA_COLLECTED_STATIC", default=False)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if KALTARA_COLLECTED_STATIC
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not KALTARA_COLLECTED_STATIC
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")

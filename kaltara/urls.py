@@ -1,8 +1,7 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.i18n import set_language
 
+from accounts import views as accounts_views
 from dashboards import urls as dashboards_urls
 from dashboards import views as dashboards_views
 from exports import urls as exports_urls
@@ -12,6 +11,7 @@ urlpatterns = [
     path("", dashboards_views.home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
     path("ping/", web_views.ping, name="ping"),
+    path("favicon.ico", web_views.favicon, name="favicon"),
     # Dashboards, rankings, maps, reports and exports keep the namespace they were born in.
     path("", include((dashboards_urls.patterns + exports_urls.patterns, "kaltara"))),
     path("accounts/", include("accounts.urls")),
@@ -22,13 +22,17 @@ urlpatterns = [
     path("kotak-masuk/", include("notifications.urls")),
     path("audit/", include("audit.urls")),
     path("kebijakan-skor/", include("scoring.urls")),
-    # The language can be switched on the login page too.
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # The language switch; it keeps a signed-in user's choice on the account.
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
 # MEDIA_ROOT is never served as such: uploaded documents, evidence and exports go through
 # views that check scope (services:document_download, services:link_evidence,
 # kaltara:export_download).
 
-# A database outage shows the portal's own 503 page (with Retry-After), other errors its 500.
+# The portal's own error pages (web/errors.py): in its frame and the request's language, with
+# the way back. A database outage is a 503 (with Retry-After), other crashes a 500.
+handler400 = "web.errors.bad_request"
+handler403 = "web.errors.permission_denied"
+handler404 = "web.errors.page_not_found"
 handler500 = "web.errors.server_error"

@@ -54,6 +54,7 @@ GET_PAGES = {
     "home": _r("home"),
     "healthz": _r("healthz"),
     "ping": _r("ping"),
+    "favicon": _r("favicon"),
     "kaltara:dashboard_area": lambda w: (
         [reverse("kaltara:dashboard_area", args=[c]) for c in w.area_codes]
         + [

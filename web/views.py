@@ -1,8 +1,9 @@
 """The portal's plumbing pages: the health check and the signed-in baseline."""
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
-from django.views.decorators.http import require_GET
+from django.http import HttpResponse, HttpResponseRedirect
+from django.templatetags.static import static
+from django.views.decorators.http import require_GET, require_safe
 
 
 @login_not_required
@@ -21,3 +22,11 @@ def ping(request):
     measured against it, not against /healthz, which skips the session and the database.
     """
     return HttpResponse("pong", content_type="text/plain")
+
+
+@login_not_required
+@require_safe
+def favicon(request):
+    """/favicon.ico, which browsers ask for where a page names no icon (a JSON answer, a
+    download): the portal's SVG icon, under its collected (hashed) name, never a 404."""
+    return HttpResponseRedirect(static("favicon.svg"))

@@ -15,7 +15,12 @@
   var loaded = null;
   var fitted = false;
 
-  function fmt(v) { return v === null || v === undefined ? "–" : Number(v).toFixed(1); }
+  // Scores in the page's language, as the server writes them: "172,1" in Indonesian, "172.1"
+  // in English, one decimal, no grouping (floatformat:1 without a thousands separator).
+  var number = new Intl.NumberFormat(document.documentElement.lang || "id", {
+    minimumFractionDigits: 1, maximumFractionDigits: 1, useGrouping: false
+  });
+  function fmt(v) { return v === null || v === undefined ? "–" : number.format(Number(v)); }
 
   function tooltip(p) {
     var box = document.createElement("div");
