@@ -5,8 +5,9 @@ exception text, no object names: a page out of the user's scope is a 404 like a 
 - 403 and 404 (handler403, handler404) render base.html with the request: the user is known,
   the navigation works.
 - 400 (handler400), the CSRF refusal (CSRF_FAILURE_VIEW, a 403), 413 (web.limits) and 500/503
-  (handler500) render _error_page.html without a request context: a 400 may be a bad Host header, a 413 has not read its body, and a 500 may
-  be the database failing. Their language is web.i18n.request_language's.
+  (handler500) render _error_page.html without a request context: a 400 may be a bad Host
+  header, a 413 has not read its body, and a 500 may be the database failing. Their language
+  is web.i18n.request_language's.
 
 Django calls handler500 inside the `except` block of the failed request, so the exception is
 in sys.exc_info(). The 500 and 503 pages (templates/500.html, 503.html) use no context
