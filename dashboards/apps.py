@@ -8,6 +8,7 @@ class DashboardsConfig(AppConfig):
     # their digest is in every cache key, so a deploy never serves the previous fragments.
     fragment_sources = (
         "dashboards/*.py",
+        "scoring/explain.py",  # the texts explaining the score
         "templates/dashboard/*.html",
         "templates/rankings/*.html",
     )

@@ -9,7 +9,7 @@ reads only area_region (the region and its versions, one query).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -31,8 +31,9 @@ from django.utils.translation import gettext as _
 from accounts import scoping
 from kawasan.models import Kawasan, Membership
 from regions.models import Level, Region, subtree_q
+from scoring import explain
 from scoring import selectors as scoring_selectors
-from scoring.models import KawasanScore, ScoreSnapshot
+from scoring.models import KawasanScore, ScoreSnapshot, ScoringPolicy
 from scoring.policy import Policy
 from sites.models import ReviewState, Site, SiteLink
 from sites.review import freshness
@@ -62,6 +63,7 @@ class KawasanCard:
     score: KawasanScore | None
     next_band: str | None
     points_to_next: float | None
+    next_text: str = ""  # "Pratama mulai 500, kurang 306,0 poin"
 
     @property
     def total(self) -> float | None:
@@ -92,12 +94,14 @@ class AreaDashboard:
         kawasan_pk: int | None = None,
         policy: Policy | None = None,
         today: date | None = None,
+        now: datetime | None = None,
     ):
         self.user = user
         self.region = region
         self.kawasan_pk = kawasan_pk
         self._policy = policy
-        self.today = today or timezone.localdate()
+        self.now = now or timezone.now()
+        self.today = today or timezone.localdate(self.now)
 
     @cached_property
     def policy(self) -> Policy:
@@ -126,8 +130,34 @@ class AreaDashboard:
         for k in self.kawasans:
             score = getattr(k, "score", None)
             band, points = next_band(score.total, self.policy) if score else (None, None)
-            cards.append(KawasanCard(k, score, band, points))
+            text = explain.next_band_short(score.total, self.policy) if score else ""
+            cards.append(KawasanCard(k, score, band, points, text))
         return cards
+
+    @cached_property
+    def explanation(self) -> explain.ScoreExplanation:
+        return explain.explanation(self.policy)
+
+    @cached_property
+    def snapshot(self) -> explain.Comparison:
+        """What the region's change is measured against (or when the first one comes)."""
+        month = self.rank.snapshot_month if self.rank else None
+        return explain.comparison(month, now=self.now)
+
+    @property
+    def trend_note(self) -> str:
+        """Instead of a trend of one point: when the kawasan's first snapshot is due. Not
+        read from the rank (the trend's fragment is cached apart from the head's)."""
+        return explain.comparison(None, now=self.now).pending_trend
+
+    @property
+    def mean_label(self) -> str:
+        """ "rata-rata 2 kawasan": the region's score is a mean (empty without a rank)."""
+        return explain.mean_label(self.rank.level, self.rank.mean_of) if self.rank else ""
+
+    @property
+    def next_band_text(self) -> str:
+        return explain.next_band_line(self.rank.score, self.policy) if self.rank else ""
 
     @cached_property
     def selected(self) -> KawasanReport | None:
@@ -278,8 +308,8 @@ def kawasan_signature(region_code: str, kawasan_pk: int | None) -> Subquery:
     kawasan, else the first) as "<pk>/..." with what its live report reads.
 
     Its row (hub, edits), its stored score's time, its memberships, its member sites (any
-    site edit bumps version and updated_at), their links and its monthly snapshots; the
-    policy and the catalogue are in versions.data_version_signature. NULL when none.
+    site edit bumps version and updated_at), their links, its monthly snapshots and the
+    active policy (the catalogue is in versions.data_version_signature). NULL when none.
     """
     rows = Kawasan.objects.filter(subtree_q("region__code", region_code))
     if kawasan_pk is not None:
@@ -313,6 +343,8 @@ def kawasan_signature(region_code: str, kawasan_pk: int | None) -> Subquery:
         ),
         (None, sign(links, count, ("MAX", "pk"), ("COUNT", "end_date"), ("MAX", "end_date"))),
         (None, sign(snapshots, count, ("MAX", "created_at"))),
+        # The live report and its texts (weights, bands) follow the active policy.
+        (None, sign(ScoringPolicy.objects.filter(is_active=True), ("MAX", "version"))),
     )
     return Subquery(rows.annotate(_kawasan_sig=state).values("_kawasan_sig")[:1])
 

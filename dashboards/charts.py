@@ -11,8 +11,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from django.utils.translation import gettext as _
-
+from scoring.explain import COMPONENT_LABELS, COMPONENTS
 from scoring.policy import Policy
 
 # How many rows a dashboard list shows, how many months a trend.
@@ -113,6 +112,11 @@ class TrendChart:
     def is_empty(self) -> bool:
         return not any(len(s.points) for s in self.series)
 
+    @property
+    def has_trend(self) -> bool:
+        """True when a line can be drawn: a single point per series says nothing yet."""
+        return any(len(s.points) > 1 for s in self.series)
+
 
 SERIES_COLORS = ("#0f766e", "#1d4ed8", "#b45309", "#7c3aed", "#be123c", "#475569")
 
@@ -190,14 +194,7 @@ def components_chart(breakdown) -> BarChart:
     def get(name):
         return breakdown.get(name, 0.0) if isinstance(breakdown, dict) else getattr(breakdown, name)
 
-    return bar_chart(
-        [
-            (_("Cakupan"), get("coverage")),
-            (_("Keterhubungan"), get("connectivity")),
-            (_("Kedekatan"), get("proximity")),
-            (_("Kebaruan"), get("freshness")),
-        ]
-    )
+    return bar_chart([(str(COMPONENT_LABELS[key]), get(key)) for key in COMPONENTS])
 
 
 # --- a schematic map for print: the sites, links, walking circle and boundary as SVG ---

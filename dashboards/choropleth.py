@@ -10,14 +10,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 
 from django.core.cache import cache
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from regions.loading import BOUNDARY_VERSION_KEY
 from regions.models import Region
-from scoring.policy import Policy
-from scoring.selectors import RegionScore, region_scores
+from scoring.explain import number
+from scoring.policy import DEFAULT_POLICY, Policy
+from scoring.selectors import RegionScore, policy_active, region_scores
 from web.fragments import cache_key, cache_set_many, cached, fingerprint
 
 from .rankings import region_url
@@ -27,37 +29,59 @@ logger = logging.getLogger(__name__)
 
 GEOJSON_CONTENT_TYPE = "application/geo+json"
 
-# Choropleth classes: steps of 100 below the first band (where every kelurahan sits before
-# any assessment, so a single "Belum" colour would say nothing), then one per band.
 NO_KAWASAN_COLOR = "#cbd5e1"
-SCORE_CLASSES = (
-    (0.0, "0–99", "#fff7bc"),
-    (100.0, "100–199", "#fee391"),
-    (200.0, "200–299", "#fec44f"),
-    (300.0, "300–399", "#fe9929"),
-    (400.0, "400–499", "#ec7014"),
-    (500.0, "Pratama", "#c7e9c0"),
-    (601.0, "Madya", "#a1d99b"),
-    (701.0, "Nindya", "#74c476"),
-    (801.0, "Utama", "#31a354"),
-    (901.0, "Paripurna", "#006d2c"),
-)
+# Choropleth classes: up to five steps below the first band (where every kelurahan sits
+# before any assessment, so a single "Belum" colour would say nothing), then one per band
+# of the policy, lowest first (the last colour repeats for any band beyond five).
+BELOW_BAND_COLORS = ("#fff7bc", "#fee391", "#fec44f", "#fe9929", "#ec7014")
+BAND_COLORS = ("#c7e9c0", "#a1d99b", "#74c476", "#31a354", "#006d2c")
+
+ScoreClass = tuple[float, str, str]  # lower bound, label (a range or a band name), colour
 
 
-def score_color(row: RegionScore) -> str:
+def score_classes(policy: Policy) -> tuple[ScoreClass, ...]:
+    """The classes of a policy: steps of 100 below its first band bound (wider when that
+    bound is above 500, so that five steps reach it), then each band."""
+    bounds = policy.compiled.band_bounds
+    first = bounds[0][0] if bounds else 1000.0
+    steps = len(BELOW_BAND_COLORS)
+    width = 100.0 if first <= 100.0 * steps else math.ceil(first / steps / 10) * 10.0
+    classes: list[ScoreClass] = []
+    lower = 0.0
+    while lower < first and len(classes) < steps:
+        upper = min(lower + width, first)
+        classes.append((lower, f"{lower:g}–{upper - 1:g}", BELOW_BAND_COLORS[len(classes)]))
+        lower = upper
+    for i, (bound, name) in enumerate(bounds):
+        classes.append((bound, name, BAND_COLORS[min(i, len(BAND_COLORS) - 1)]))
+    return tuple(classes)
+
+
+# The classes of the "Kaltara 1" defaults; the pages use those of the active policy.
+SCORE_CLASSES = score_classes(DEFAULT_POLICY)
+
+
+def score_color(row: RegionScore, classes: tuple[ScoreClass, ...] = SCORE_CLASSES) -> str:
     if row.no_kawasan:
         return NO_KAWASAN_COLOR
-    color = SCORE_CLASSES[0][2]
-    for bound, _label, c in SCORE_CLASSES:
+    color = classes[0][2]
+    for bound, _label, c in classes:
         if row.score >= bound:
             color = c
     return color
 
 
-def legend() -> list[tuple[str, str]]:
-    return [(str(_("Belum ada kawasan")), NO_KAWASAN_COLOR)] + [
-        (label, color) for _b, label, color in SCORE_CLASSES
-    ]
+def legend(policy: Policy | None = None) -> list[tuple[str, str]]:
+    """(label, colour) of each class of the policy (the active one unless given), band
+    classes with their lower bound: "Pratama (mulai 500)"."""
+    policy = policy or policy_active().as_policy()
+    bands = {name for _b, name in policy.bands}
+    items = [(str(_("Belum ada kawasan")), NO_KAWASAN_COLOR)]
+    for bound, label, color in score_classes(policy):
+        if label in bands:
+            label = _("%(band)s (mulai %(bound)s)") % {"band": label, "bound": number(bound)}
+        items.append((str(label), color))
+    return items
 
 
 # Simplification tolerance (degrees) per detail level: the whole province at zoom 10-12,
@@ -136,7 +160,7 @@ def simplified_geometries(level: str, detail: int) -> dict[str, str]:
     return cached(key, build, GEOMETRY_CACHE_TTL)
 
 
-def area_properties(row: RegionScore) -> dict:
+def area_properties(row: RegionScore, classes: tuple[ScoreClass, ...] = SCORE_CLASSES) -> dict:
     return {
         "code": row.code,
         "name": row.name,
@@ -146,7 +170,7 @@ def area_properties(row: RegionScore) -> dict:
         "change": row.change,
         "confidence": row.confidence,
         "kawasan": row.kawasan_count,
-        "color": score_color(row),
+        "color": score_color(row, classes),
         "url": region_url(row),
     }
 
@@ -160,13 +184,15 @@ def choropleth_geojson(
     three queries of region_scores), and the JSON is joined as text around them.
     """
     shapes = simplified_geometries(level, detail)
+    policy = policy or policy_active().as_policy()
+    classes = score_classes(policy)
     rows = rows if rows is not None else region_scores(level, policy=policy)
     features = []
     for row in rows:
         geometry = shapes.get(row.code)
         if geometry is None:
             continue
-        props = json.dumps(area_properties(row), separators=(",", ":"), ensure_ascii=False)
+        props = json.dumps(area_properties(row, classes), separators=(",", ":"), ensure_ascii=False)
         features.append(f'{{"type":"Feature","geometry":{geometry},"properties":{props}}}')
     return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
 

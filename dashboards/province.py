@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Avg
 from django.utils.translation import gettext as _
 
 from regions.models import Level
-from scoring import core
+from scoring import core, explain
 from scoring import selectors as scoring_selectors
 from scoring.models import ScoreSnapshot
 from scoring.policy import Policy
 
 from .area import code_ancestor
 from .charts import LIST_LIMIT, TREND_MONTHS, TrendChart, month_label, short_name, trend_chart
+from .choropleth import legend
 
 
 @dataclass
@@ -29,9 +30,14 @@ class ProvinceOverview:
     kelurahan_count: int
     trend: TrendChart
     last_snapshot: date | None
+    explanation: explain.ScoreExplanation
+    comparison: explain.Comparison  # the change, most improved and trend compare with
+    legend: list[tuple[str, str]]  # the score map's classes
 
 
-def province_overview(*, policy: Policy | None = None) -> ProvinceOverview:
+def province_overview(
+    *, policy: Policy | None = None, now: datetime | None = None
+) -> ProvinceOverview:
     """Kota ranking, the kelurahan that improved most, the band spread and the trend."""
     policy = policy or scoring_selectors.policy_active().as_policy()
     kota = scoring_selectors.region_scores(Level.KABKOTA, policy=policy)
@@ -54,6 +60,9 @@ def province_overview(*, policy: Policy | None = None) -> ProvinceOverview:
         kelurahan_count=len(kelurahan),
         trend=trend,
         last_snapshot=last,
+        explanation=explain.explanation(policy),
+        comparison=explain.comparison(kelurahan[0].snapshot_month if kelurahan else last, now=now),
+        legend=legend(policy),
     )
 
 

@@ -9,6 +9,7 @@ those of the whole province, a filter only narrows the view.
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from functools import cached_property
 
 import django_filters
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from regions.models import Level, Region
+from scoring import explain
 from scoring.policy import Policy
 from scoring.selectors import RegionScore, policy_active, region_scores
 from web.fragments import cache_key
@@ -24,6 +26,12 @@ LEVELS = {
     "kota": Level.KABKOTA,
     "kecamatan": Level.KECAMATAN,
     "kelurahan": Level.KELURAHAN,
+}
+# Under the score column's heading, per level: what its score is the mean of (scoring.md).
+MEAN_LABELS = {
+    "kota": _("rata-rata kecamatan"),
+    "kecamatan": _("rata-rata kelurahan"),
+    "kelurahan": _("rata-rata kawasan"),
 }
 LEVEL_LABELS = {
     "kota": _("Kota/kabupaten"),
@@ -78,6 +86,9 @@ SORTS = {
 }
 
 
+CHANGE_SORTS = ("-perubahan", "perubahan")
+
+
 def _kota_choices():
     return list(
         Region.objects.filter(level=Level.KABKOTA).order_by("code").values_list("code", "name")
@@ -109,12 +120,30 @@ class RankingFilter(django_filters.FilterSet):
         empty_label=None,
     )
 
-    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, policy=None):
+    def __init__(
+        self,
+        data=None,
+        queryset=None,
+        *,
+        request=None,
+        prefix=None,
+        policy=None,
+        comparable: bool = True,
+    ):
+        if not comparable and data is not None and data.get("urut") in CHANGE_SORTS:
+            # Before the first snapshot every change is unknown: such a sort is the rank's
+            # order, and is not offered; asked for anyway, it quietly gives way.
+            data = data.copy()
+            data.pop("urut")
         super().__init__(data, queryset, request=request, prefix=prefix)
         self.filters["kota"].extra["choices"] = _kota_choices()
         self.filters["predikat"].extra["choices"] = _band_choices(
             policy or policy_active().as_policy()
         )
+        if not comparable:
+            self.filters["urut"].extra["choices"] = [
+                (key, label) for key, (label, _k) in SORTS.items() if key not in CHANGE_SORTS
+            ]
 
     def filter_queryset(self, queryset):
         # The rows are a list: run each filter's method without django-filter's
@@ -143,24 +172,56 @@ class RankingFilter(django_filters.FilterSet):
 
 def ranking_rows(level_key: str, data, *, policy: Policy | None = None):
     """(filterset, rows) for a level key of LEVELS and the query string."""
-    policy = policy or policy_active().as_policy()
+    filterset, rows, _month = _ranking(level_key, data, policy or policy_active().as_policy())
+    return filterset, rows
+
+
+def _ranking(level_key: str, data, policy: Policy):
+    """(filterset, rows shown, month of the snapshot the changes compare with)."""
     rows = RankingRows(region_scores(LEVELS[level_key], policy=policy))
-    filterset = RankingFilter(data or None, queryset=rows, policy=policy)
+    month = snapshot_month(rows)
+    filterset = RankingFilter(
+        data or None, queryset=rows, policy=policy, comparable=month is not None
+    )
     if filterset.is_bound and not filterset.is_valid():
-        return filterset, RankingRows(sorted(rows, key=SORTS["peringkat"][1]))
-    return filterset, filterset.qs
+        return filterset, RankingRows(sorted(rows, key=SORTS["peringkat"][1])), month
+    return filterset, filterset.qs, month
+
+
+def snapshot_month(rows: list[RegionScore]) -> date | None:
+    """The month of the snapshot the rows' changes compare with (None before the first)."""
+    return rows[0].snapshot_month if rows else None
 
 
 class RankingPage:
     """The rankings table of one query string, read on first use (see views.ranking_list)."""
 
-    def __init__(self, level_key: str, data):
+    def __init__(self, level_key: str, data, *, now: datetime | None = None):
         self.level_key = level_key
         self.data = data
+        self.now = now
+
+    @cached_property
+    def policy(self) -> Policy:
+        return policy_active().as_policy()
 
     @cached_property
     def _result(self):
-        return ranking_rows(self.level_key, self.data)
+        return _ranking(self.level_key, self.data, self.policy)
+
+    @cached_property
+    def explanation(self) -> explain.ScoreExplanation:
+        return explain.explanation(self.policy)
+
+    @cached_property
+    def comparison(self) -> explain.Comparison:
+        # Read from every row of the level, before the filters: all name the same snapshot.
+        return explain.comparison(self._result[2], now=self.now)
+
+    @property
+    def mean_label(self) -> str:
+        """Under the score column's heading: what a score of this level is the mean of."""
+        return str(MEAN_LABELS[self.level_key])
 
     @property
     def filterset(self) -> RankingFilter:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from clusters.models import Cluster
 from kawasan.models import Kawasan
 from regions.models import Region
-from scoring import core
+from scoring import core, explain
 from scoring import selectors as scoring_selectors
 from scoring.models import KawasanScore
 from scoring.policy import CLUSTERS, Policy
@@ -64,6 +64,7 @@ class KawasanReport:
     stale_members: list[Site]
     unverified_members: list[Site]
     outline: dict | None = None  # schematic SVG map for print (with_outline=True)
+    next_band_text: str = ""  # "Belum berpredikat: Pratama mulai 500, kurang 168,2 poin"
     site_names: dict[int, str] = field(default_factory=dict)
 
     @property
@@ -216,6 +217,7 @@ def kawasan_reports(
             steps=[_step_view(s, names, type_names) for s in steps],
             next_band=band,
             points_to_next=points,
+            next_band_text=explain.next_band_line(breakdown.total, policy),
             members=members,
             hidden_members=len(set(site_ids)) - len(members),
             links=links,

@@ -18,7 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import cache_control
@@ -28,6 +28,8 @@ from accounts import scoping
 from accounts.decorators import provincial_required
 from kawasan.models import Kawasan
 from regions.models import Level, Region
+from scoring import explain
+from scoring.selectors import policy_active
 from sites.review import queue
 from web.fragments import LazyHtml, cache_key, cached_html
 
@@ -129,9 +131,11 @@ def _area(request, code: str):
     may_change = scoping.may_change(user, region_code=region.code)
     grants = grants_key(user)
     today = dash.today.isoformat()
+    # The texts before the first snapshot name the date the next one is due.
+    due = explain.next_snapshot(dash.now).isoformat()
     key = cache_key
     parts = [
-        ("dashboard/_area_head.html", key("area-head", versions.data, region.code)),
+        ("dashboard/_area_head.html", key("area-head", versions.data, region.code, due)),
         (
             "dashboard/_area_cards.html",
             key("area-cards", versions.data, region.code, versions.kawasan_pk, may_change),
@@ -141,7 +145,7 @@ def _area(request, code: str):
         parts.append(
             (
                 "dashboard/_kawasan.html",
-                key("area-kawasan", versions.kawasan, grants, may_change, today),
+                key("area-kawasan", versions.kawasan, grants, may_change, today, due),
             )
         )
     parts.append(
@@ -195,11 +199,12 @@ def province(request):
 
 
 def _province(request):
-    # The same for every provincial user: keyed by the data alone.
-    key = cache_key("province", data_version())
+    # The same for every provincial user: keyed by the data (and, for the texts before the
+    # first snapshot, the date the next one is due) alone.
+    now = timezone.now()
+    key = cache_key("province", data_version(), explain.next_snapshot(now).isoformat())
     ctx = {
-        "overview": SimpleLazyObject(province_overview),
-        "legend": legend(),
+        "overview": SimpleLazyObject(lambda: province_overview(now=now)),
         "levels": LEVEL_LABELS,
         "assets": _assets("js/choropleth.js"),
     }
@@ -216,7 +221,8 @@ def _level_key(request) -> str:
 @provincial_required
 def ranking_list(request):
     level = _level_key(request)
-    page = RankingPage(level, request.GET)
+    now = timezone.now()
+    page = RankingPage(level, request.GET, now=now)
     query = request.GET.copy()
     query.pop("urut", None)
     ctx = {
@@ -229,8 +235,11 @@ def ranking_list(request):
         "sort": request.GET.get("urut") or "peringkat",
         "query_without_sort": query.urlencode(),
         "export_query": request.GET.urlencode(),
+        "page": page,
     }
-    key = ranking_page_key(data_version(), request.GET)
+    # Before the first snapshot, the page names the date the next one is due.
+    due = explain.next_snapshot(now).isoformat()
+    key = ranking_page_key(f"{data_version()}/{due}", request.GET)
     if key is None:  # parameters of our own links only: anything else renders uncached
         ctx["body"] = LazyHtml(
             lambda: mark_safe(render_to_string("rankings/_list_body.html", ctx))  # noqa: S308
@@ -244,10 +253,12 @@ def ranking_list(request):
 @provincial_required
 def choropleth(request):
     level = request.GET.get("tingkat", "kelurahan")
+    policy = policy_active().as_policy()
     ctx = {
         "level": level if level in ("kelurahan", "kecamatan", "kota") else "kelurahan",
         "levels": LEVEL_LABELS,
-        "legend": legend(),
+        "legend": legend(policy),
+        "explanation": explain.explanation(policy),
         "assets": _assets("js/choropleth.js"),
     }
     return render(request, "rankings/map.html", ctx)
@@ -298,14 +309,18 @@ def kawasan_report(request, pk):
         raise Http404
     if not region_territorial(request.user, kawasan.region_id):
         raise PermissionDenied
-    reports = kawasan_reports([kawasan], request.user, with_outline=True)
-    return render(request, "reports/kawasan.html", {"reports": reports, "region": kawasan.region})
+    return _reports(request, [kawasan], kawasan.region)
 
 
 @require_GET
 def area_report(request, code):
     """Every kawasan of a kelurahan or kecamatan, one printed page each (the KLA dossier)."""
     region = _area_region(request, code)
-    kawasans = list(kawasan_in_region(region.code))
-    reports = kawasan_reports(kawasans, request.user, with_outline=True)
-    return render(request, "reports/kawasan.html", {"reports": reports, "region": region})
+    return _reports(request, list(kawasan_in_region(region.code)), region)
+
+
+def _reports(request, kawasans: list[Kawasan], region: Region):
+    policy = policy_active().as_policy()  # read once: for the scores and their explanation
+    reports = kawasan_reports(kawasans, request.user, policy=policy, with_outline=True)
+    ctx = {"reports": reports, "region": region, "explanation": explain.explanation(policy)}
+    return render(request, "reports/kawasan.html", ctx)

@@ -255,6 +255,10 @@ class RegionScore:
     confidence: float  # mean share of member sites verified and fresh, 0..1
     previous: float | None  # the same mean over the last monthly snapshot
     change: float | None  # score - previous; None before the first snapshot
+    # How many scores the score is the mean of: kawasan (kelurahan), kelurahan (kecamatan)
+    # or kecamatan (kota).
+    mean_of: int = 0
+    snapshot_month: date | None = None  # the snapshot `previous` is read from
 
     @property
     def no_kawasan(self) -> bool:
@@ -282,6 +286,15 @@ def region_rollup(level: str, kelurahan_codes: Iterable[str], value) -> float:
             by_kecamatan[code_ancestors(code)[2]].append(value(code))
         return _mean([_mean(values) for values in by_kecamatan.values()])
     return _mean([value(code) for code in kelurahan_codes])
+
+
+def _mean_of(level: str, kelurahan_codes: list[str], current: Mapping[str, tuple]) -> int:
+    """How many scores a region's is the mean of (kawasan, kelurahan or kecamatan)."""
+    if level == Level.KELURAHAN:
+        return sum(current[c][0] for c in kelurahan_codes)
+    if level == Level.KABKOTA:
+        return len({code_ancestors(c)[2] for c in kelurahan_codes})
+    return len(kelurahan_codes)
 
 
 def region_scores(
@@ -361,6 +374,7 @@ def region_scores(
                 sum(current[c][0] for c in kelurahan_codes),
                 round(rollup(kelurahan_codes, lambda c: current[c][2]), 3),
                 prev,
+                _mean_of(level, kelurahan_codes, current),
             )
         )
     unranked.sort(key=lambda row: (-row[1], row[0]))
@@ -368,7 +382,7 @@ def region_scores(
     result = []
     rank = 0
     last_score = None
-    for position, (code, score, count, confidence, prev) in enumerate(unranked, start=1):
+    for position, (code, score, count, confidence, prev, mean_of) in enumerate(unranked, start=1):
         if score != last_score:
             rank, last_score = position, score
         result.append(
@@ -383,6 +397,8 @@ def region_scores(
                 confidence=confidence,
                 previous=prev,
                 change=core.round_total(score - prev) if prev is not None else None,
+                mean_of=mean_of,
+                snapshot_month=last_month,
             )
         )
     return result
