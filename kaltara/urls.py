@@ -21,6 +21,9 @@ urlpatterns = [
     path("kawasan/", include("kawasan.urls")),
     path("kotak-masuk/", include("notifications.urls")),
     path("audit/", include("audit.urls")),
+    # The read API (signed in: session or personal token) and the owner's token pages.
+    path("api/v1/", include("api.urls")),
+    path("akun/token/", include("api.urls_tokens")),
     # The language can be switched on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
