@@ -4,6 +4,7 @@ no officer names, no pending work, a hidden site only as HIDDEN_SITE (never its 
 import json
 
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -107,7 +108,7 @@ class SiteFeatureSerializer(GeoFeatureModelSerializer):
 
     @extend_schema_field(TypeRefSerializer(many=True))
     def get_types(self, site):
-        # Prefetched (selectors.site_rows): the catalogue's order, no query per row.
+        # Prefetched (sites.selectors.site_detail): the catalogue's order, no query.
         return [_type_ref(t) for t in site.types.all()]
 
     @extend_schema_field(RegionRefSerializer)
@@ -122,6 +123,72 @@ class SiteFeatureSerializer(GeoFeatureModelSerializer):
     @extend_schema_field(OpenApiTypes.STR)
     def get_url(self, site):
         return _site_page(site.pk)
+
+
+def _datetime(value) -> str | None:
+    # As DRF's DateTimeField writes it: ISO 8601 in the portal's time zone.
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def site_features(rows, types_of: dict[int, list[tuple]]) -> list[dict]:
+    """SiteFeatureSerializer's output for plain rows (selectors.site_feature_rows), written out.
+
+    The list is the API's busiest page: DRF's field-by-field representation costs ~0.25 ms a
+    site (25 ms a page of 100, measured), this a small fraction of it. The serializer stays
+    the description (the OpenAPI schema, the detail); a test holds the two to the same output.
+    """
+    marker = 987654321
+    page_url = _site_page(marker).replace(str(marker), "{}")
+    features = []
+    for (
+        pk,
+        name,
+        address,
+        operating_status,
+        review_state,
+        verified_at,
+        updated_at,
+        kelurahan_code,
+        kelurahan_name,
+        kecamatan_code,
+        kecamatan_name,
+        lon,
+        lat,
+    ) in rows:
+        features.append(
+            {
+                "id": pk,
+                "type": "Feature",
+                "geometry": (
+                    {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]}
+                    if lon is not None and lat is not None
+                    else None
+                ),
+                "properties": {
+                    "name": name,
+                    "types": [
+                        {"code": code, "name": type_name, "sector_id": sector_id}
+                        for _order, type_name, code, sector_id in types_of.get(pk, ())
+                    ],
+                    "kelurahan": {"code": kelurahan_code, "name": kelurahan_name},
+                    "kecamatan": (
+                        {"code": kecamatan_code, "name": kecamatan_name}
+                        if kecamatan_code is not None
+                        else None
+                    ),
+                    "address": address,
+                    "operating_status": operating_status,
+                    "review_state": review_state,
+                    "verified_at": _datetime(verified_at),
+                    "updated_at": _datetime(updated_at),
+                    "url": page_url.format(pk),
+                },
+            }
+        )
+    return features
 
 
 class SiteLinkSerializer(serializers.Serializer):
