@@ -24,7 +24,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "Token pribadi dari /akun/token/: Authorization: Bearer <token>.",
+            "description": "Token pribadi dari `/akun/token/`: `Authorization: Bearer <token>`.",
         }
 
 

@@ -292,7 +292,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Data portal sebagaimana dilihat penggunanya: situs layanan, kawasan, skor, wilayah "
         "dan peringkat. Masuk dengan sesi portal atau token pribadi "
-        "(Authorization: Bearer <token>, dibuat di /akun/token/)."
+        "(`Authorization: Bearer <token>`, dibuat di `/akun/token/`)."
     ),
     "VERSION": "1",
     "SCHEMA_PATH_PREFIX": "/api/v1",
