@@ -166,3 +166,10 @@ def test_the_api_is_read_only(lurah):
     for method in ("post", "put", "patch", "delete"):
         response = getattr(api, method)(SITES, **_bearer(new.secret))
         assert response.status_code == 405, method
+
+
+@pytest.mark.parametrize("persona", ["lurah", "provinsi", "nobody"])
+def test_every_signed_in_user_finds_the_token_page_in_the_navigation(request, client, persona):
+    client.force_login(request.getfixturevalue(persona))
+    nav = re.search(r'<nav class="mainnav".*?</nav>', client.get("/").content.decode(), re.S)
+    assert f'href="{LIST}"' in nav.group(0)
