@@ -6,7 +6,7 @@ from . import views
 
 app_name = "api"
 
-router = views.Router()
+router = views.Router(use_regex_path=False)
 router.register("sites", views.SiteViewSet, basename="site")
 router.register("kawasan", views.KawasanViewSet, basename="kawasan")
 router.register("scores", views.ScoreViewSet, basename="score")

@@ -36,9 +36,6 @@ from .filters import FilterWhenAsked, RegionFilter
 from .pagination import PortalGeoJsonPagination, PortalPagination
 from .throttling import PortalUserRateThrottle
 
-# Ids in paths: digits only, short enough for any integer column.
-ID_PATTERN = r"[0-9]{1,18}"
-
 
 class PortalApi:
     """What every API view shares: who may call it, how often, and how it is cached."""
@@ -67,7 +64,9 @@ class PortalApi:
 
 class ReadOnlyApi(PortalApi, viewsets.ReadOnlyModelViewSet):
     renderer_classes = [JSONRenderer]
-    lookup_value_regex = ID_PATTERN
+    # Ids in paths are digits (Router(use_regex_path=False): path converters, as the portal's
+    # own URLs; an id beyond the column's range finds nothing, 404).
+    lookup_value_converter = "int"
 
 
 # --- sites --------------------------------------------------------------------------------
@@ -109,7 +108,7 @@ class SiteViewSet(ReadOnlyApi):
     def retrieve(self, request, *args, **kwargs):
         # The site page's own read: the same scope and the links as the page names them.
         try:
-            site = site_selectors.site_detail(request.user, int(kwargs["pk"]))
+            site = site_selectors.site_detail(request.user, kwargs["pk"])
         except Site.DoesNotExist:
             raise exceptions.NotFound from None
         return Response(self.get_serializer(site).data)
@@ -155,7 +154,7 @@ class KawasanViewSet(ReadOnlyApi):
         return serializers.KawasanSerializer
 
     def retrieve(self, request, *args, **kwargs):
-        kawasan = self.get_queryset().filter(pk=int(kwargs["pk"])).first()
+        kawasan = self.get_queryset().filter(pk=kwargs["pk"]).first()
         if kawasan is None:
             raise exceptions.NotFound
         view = kawasan_selectors.kawasan_view(kawasan, request.user)
@@ -190,7 +189,7 @@ class ScoreViewSet(ReadOnlyApi):
 
     def retrieve(self, request, *args, **kwargs):
         try:
-            score = selectors.score_for(request.user, int(kwargs["kawasan"]))
+            score = selectors.score_for(request.user, kwargs["kawasan"])
         except PermissionError:
             raise PermissionDenied from None
         if score is None:
@@ -211,7 +210,7 @@ class RegionViewSet(ReadOnlyApi):
     pagination_class = PortalGeoJsonPagination
     serializer_class = serializers.RegionFeatureSerializer
     lookup_field = "code"
-    lookup_value_regex = r"[0-9.]{1,13}"
+    lookup_value_converter = "str"
     queryset = Region.objects.none()
 
     def get_queryset(self):
@@ -265,6 +264,14 @@ class DocsView(PortalApi, SpectacularSwaggerView):
 
     template_name = "api/docs.html"
     url_name = "api:schema"
+
+    def handle_exception(self, exc):
+        # A refusal (401, 403 on CSRF, 429) as JSON, like every other answer of the API, not
+        # as an HTML error page the portal does not have.
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
 
 
 class RootView(PortalApi, routers.APIRootView):

@@ -142,3 +142,11 @@ def test_the_docs_page_renders_under_the_csp_from_local_files_only(client, provi
 def test_the_docs_page_is_not_for_anonymous_callers(client):
     assert client.get(reverse("api:docs")).status_code == 401
     assert client.get(reverse("api:schema")).status_code == 401
+
+
+def test_an_id_beyond_any_column_is_404_not_an_error(bearer):
+    api = Client()
+    for name in ("api:site-detail", "api:kawasan-detail", "api:score-detail"):
+        huge = reverse(name, args=[10**30])
+        assert api.get(huge, **bearer).status_code == 404, name
+    assert api.get("/api/v1/sites/abc/", **bearer).status_code == 404
