@@ -16,7 +16,7 @@ from kawasan.models import Kawasan
 from regions.models import Region, subtree_q
 from scoring.models import KawasanScore
 from sites.models import Site
-from sites.selectors import HIDDEN_SITE, visible_site_ids
+from sites.selectors import HIDDEN_SITE
 
 from .models import ApiToken
 from .services import hash_secret
@@ -114,10 +114,6 @@ def hub_of(kawasan: Kawasan, visible: bool) -> dict | None:
     if visible and kawasan.hub is not None:
         return {"id": kawasan.hub_id, "name": kawasan.hub.name, "hidden": False}
     return {"id": None, "name": str(HIDDEN_SITE), "hidden": True}
-
-
-def hub_visible(user, kawasan: Kawasan) -> bool:
-    return kawasan.hub_id is not None and bool(visible_site_ids(user, {kawasan.hub_id}))
 
 
 # --- scores -------------------------------------------------------------------------------
