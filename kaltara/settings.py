@@ -39,8 +39,14 @@ INSTALLED_APPS = [
     "leaflet",
     "axes",
     "csp",
+    # The portal's read API (api/): Django REST framework, GeoJSON serializers, the OpenAPI
+    # document and its docs page with Swagger UI served from our own static files.
+    "rest_framework",
+    "rest_framework_gis",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Imports point one way, from the top of this list's reverse to its bottom (the order is
-    # a tested fact: tests/test_layering.py): kaltara (the shell) -> audit, demo -> exports
+    # a tested fact: tests/test_layering.py): kaltara (the shell) -> audit, demo, api -> exports
     # -> dashboards -> scoring -> kawasan -> sites -> clusters -> notifications -> accounts
     # -> regions -> web.
     "web",
@@ -56,6 +62,8 @@ INSTALLED_APPS = [
     "demo",
     # Reads every app's records of changes; nothing imports it.
     "audit",
+    # The read API at /api/v1/ and the personal tokens that open it; nothing imports it.
+    "api",
     # The shell: settings, URLs, the Celery app; its one migration moved Export to exports.
     "kaltara",
 ]
@@ -280,6 +288,42 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
         "base-uri": [SELF],
     }
+}
+
+# The read API (/api/v1/, app api): signed-in users only, through their session or a
+# personal token (Authorization: Bearer ...); read-only. The views name their classes
+# themselves (api.views.ApiView); these defaults fail closed for any other DRF view.
+KALTARA_API_RATE = env.str("KALTARA_API_RATE", default="1000/hour")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PortalUserRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API baca Portal Kaltara",
+    "DESCRIPTION": (
+        "Data portal sebagaimana dilihat penggunanya: situs layanan, kawasan, skor, wilayah "
+        "dan peringkat. Masuk dengan sesi portal atau token pribadi "
+        "(`Authorization: Bearer <token>`, dibuat di `/akun/token/`)."
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Docstrings are written for developers (in English); what API users read is set on
+    # each view (extend_schema), in Indonesian.
+    "DISABLE_DOCSTRING_DESCRIPTIONS": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI from drf-spectacular-sidecar's files under STATIC_URL: no CDN (closed
+    # network, strict CSP), and no call to the public validator.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "deepLinking": True},
 }
 
 # Redis in production (shared by all workers: locks, deduplication); memory when embedded.

@@ -22,6 +22,9 @@ urlpatterns = [
     path("kotak-masuk/", include("notifications.urls")),
     path("audit/", include("audit.urls")),
     path("kebijakan-skor/", include("scoring.urls")),
+    # The read API (signed in: session or personal token) and the owner's token pages.
+    path("api/v1/", include("api.urls")),
+    path("akun/token/", include("api.urls_tokens")),
     # The language switch; it keeps a signed-in user's choice on the account.
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),

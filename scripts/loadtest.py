@@ -77,6 +77,8 @@ SCENARIOS = [
     ("rankings kota", "provinsi", "/peringkat/?tingkat=kota"),
     ("choropleth page", "provinsi", "/peringkat/peta/"),
     ("choropleth data", "provinsi", "/peringkat/peta.geojson"),
+    # The read API's busiest page: 100 sites as GeoJSON (the session signs it in, as a token).
+    ("api sites 100/page", "provinsi", "/api/v1/sites/?page_size=100"),
 ]
 PING, LURAH = "ping (signed in)", "lurah dashboard"
 P95_TARGET_MS = 200.0

@@ -137,6 +137,31 @@ GET_PAGES = {
     ],
     "scoring:policy_edit": _policy_pages("scoring:policy_edit"),
     "scoring:policy_preview": _policy_pages("scoring:policy_preview"),
+    # The read API (session here; tests/api walks the same paths with tokens too).
+    "api:api-root": _r("api:api-root"),
+    "api:site-list": lambda w: [
+        reverse("api:site-list") + query
+        for query in ("", "?page_size=500", "?q=RAHASIA", "?review_state=draft")
+    ],
+    "api:site-detail": _site_pages("api:site-detail"),
+    "api:kawasan-list": lambda w: [
+        reverse("api:kawasan-list"),
+        reverse("api:kawasan-list") + "?wilayah=31.75.03",
+    ],
+    "api:kawasan-detail": lambda w: [
+        reverse("api:kawasan-detail", args=[k.pk]) for k in w.kawasans
+    ],
+    "api:score-list": _r("api:score-list"),
+    "api:score-detail": lambda w: [reverse("api:score-detail", args=[k.pk]) for k in w.kawasans],
+    "api:region-list": lambda w: [reverse("api:region-list") + "?within=31.75.03&page_size=20"],
+    "api:region-detail": lambda w: [reverse("api:region-detail", args=[c]) for c in w.area_codes],
+    "api:ranking-list": lambda w: [
+        reverse("api:ranking-list") + f"?tingkat={t}" for t in ("kelurahan", "kecamatan", "kota")
+    ],
+    "api:schema": lambda w: [reverse("api:schema") + "?format=json"],
+    "api:docs": _r("api:docs"),
+    "tokens:list": _r("tokens:list"),
+    "tokens:revoke": lambda w: [reverse("tokens:revoke", args=[t.pk]) for t in w.tokens],
 }
 
 WRITE_ONLY = {

@@ -12,6 +12,7 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from api import services as api_services
 from kawasan.models import Kawasan, Membership
 from sites import services as site_services
 from sites.models import PendingChange, Site, SiteLink
@@ -54,6 +55,7 @@ class World:
     documents: list = field(default_factory=list)
     pending_changes: list = field(default_factory=list)
     exports: list = field(default_factory=list)
+    tokens: list = field(default_factory=list)  # one personal API token per persona
     secrets: list = field(default_factory=list)
     area_codes: tuple = (RAWA_BUNGA, KAMPUNG_MELAYU, "31.75.03", MENTENG)
     kawasan: Kawasan | None = None
@@ -149,6 +151,11 @@ def world(lurah, lurah_other, camat, sudinkes, sudindik, provinsi, nobody, setti
     w.kawasan = kawasan
     w.kawasans = [kawasan, rb]
     assert SiteLink.objects.count() == 2
+    # Each persona's API token: its revoke page exists for its owner only (404 to others).
+    w.tokens = [
+        api_services.token_create(user=user, name=f"Token {persona}").token
+        for persona, user in users.items()
+    ]
     return w
 
 
