@@ -8,6 +8,7 @@ list them all; a row with any Issue gives no Row.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from django.contrib.gis.geos import Point
@@ -95,7 +96,11 @@ def check_upload(upload) -> None:
                         "Gunakan berkas hasil unduhan portal."
                     )
                 )
-    except (zipfile.BadZipFile, OSError, KeyError) as exc:
+            # Every member decompressed once, with its checksum (the size is bounded above):
+            # a damaged one is refused here, not halfway through reading the rows.
+            if zf.testzip() is not None:
+                raise zipfile.BadZipFile("checksum")
+    except (zipfile.BadZipFile, OSError, KeyError, zlib.error, EOFError) as exc:
         raise UploadRejected(
             _("Berkas rusak dan tidak dapat dibaca. Unduh ulang dan coba lagi.")
         ) from exc
