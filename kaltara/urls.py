@@ -21,6 +21,9 @@ urlpatterns = [
     path("kawasan/", include("kawasan.urls")),
     path("kotak-masuk/", include("notifications.urls")),
     path("audit/", include("audit.urls")),
+    # Public, no sign-in (opendata.access): the open directory's files and the HSDS API.
+    path("data-terbuka/", include("opendata.urls")),
+    path("api/hsds/", include("opendata.urls_hsds")),
     # The language can be switched on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
