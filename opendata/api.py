@@ -59,7 +59,7 @@ def _listed(request, build):
     params = request.GET
     fmt = output_format(params)
     page, per_page = paging(params)
-    listing = build(catalogue(), params)
+    listing = build(params)
     if fmt == "ndjson":
         lines = (json.dumps(obj, ensure_ascii=False) + "\n" for obj in streamed(listing))
         return StreamingHttpResponse(lines, content_type="application/x-ndjson")
@@ -105,9 +105,9 @@ def openapi(request):
 
 
 def _services(kind):
-    def build(cat, params):
+    def build(params):
         return ServiceListing(
-            cat,
+            catalogue(),
             service_filter(params),
             kind=kind,
             full=flag(params, "full"),
@@ -147,9 +147,12 @@ def service_at_location(request, object_id):
 
 @hsds_view
 def organizations(request):
-    def build(cat, params):
+    def build(params):
         return organization_listing(
-            cat, params, full=flag(params, "full"), full_service=flag(params, "full_service")
+            catalogue(),
+            params,
+            full=flag(params, "full"),
+            full_service=flag(params, "full_service"),
         )
 
     return _listed(request, build)
@@ -167,7 +170,7 @@ def organization(request, object_id):
 
 @hsds_view
 def taxonomies(request):
-    return _listed(request, lambda cat, params: taxonomy_listing(params))
+    return _listed(request, taxonomy_listing)
 
 
 @hsds_view
@@ -178,7 +181,7 @@ def taxonomy(request, object_id):
 
 @hsds_view
 def taxonomy_terms(request):
-    return _listed(request, term_listing)
+    return _listed(request, lambda params: term_listing(catalogue(), params))
 
 
 @hsds_view

@@ -23,6 +23,9 @@ from sites.importing.readers import SOURCE_PUSKESMAS, SOURCE_SCHOOLS
 from sites.models import OperatingStatus, ReviewState
 from tests.factories import KAMPUNG_MELAYU, MENTENG, RAWA_BUNGA, make_site
 
+# The visibility matrices' world of private fixtures, for the open-data tests too.
+from tests.visibility.conftest import world  # noqa: F401
+
 SCHEMA_DIR = settings.KALTARA_STANDARDS_DIR / "hsds-3.0" / "schema"
 # HSDS object kind -> its schema file.
 SCHEMAS = {
