@@ -1,17 +1,31 @@
 """The HSDS 3.0 read API at /api/hsds/: thin views over listings and hsds.
 
+Each JSON answer is cached (web.fragments) under the open data's version, the path and the
+query string, so a page read again before the data changes costs one version query and no
+build; its ETag is that key, and a matching If-None-Match is answered 304. Answers over
+CACHE_MAX_BYTES (a 1,000-service full page) are built each time rather than kept.
+
 Plain Django views returning JSON, not Django REST framework serializers: every object is
-a dict built from plain values, and a 100-service page builds in ~2 ms this way against
-~25 ms through nested DRF serializers over the same rows (measured, README); the API has no
-writes, no authentication and no content negotiation for DRF to bring.
+a dict built from plain values. Measured on 100 full services of the real data (CPU, this
+machine): 6.8 ms to build them as dicts; handing the same dicts through nested DRF
+serializers makes it 16.3 ms, for nothing the API needs (no writes, no authentication, one
+representation).
 """
 
 import json
 from functools import wraps
 
 from django.conf import settings
-from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.http import (
+    HttpResponse,
+    HttpResponseNotModified,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
 from django.urls import reverse
+
+from web.fragments import cache_get_many, cache_key, cache_set_many
 
 from . import downloads, hsds
 from .access import open_data_view
@@ -33,29 +47,57 @@ from .listings import (
     term_lookup,
 )
 from .selectors import catalogue
+from .versions import sites_version
 
 PROFILE_URL = "https://github.com/openreferral/specification/tree/3.0"
 NOT_FOUND = "Tidak ditemukan (atau tidak termasuk data terbuka)."
+CACHE_MAX_BYTES = 1024 * 1024
+
+
+class NotFound(Exception):
+    """The object asked for is not (or no longer) in the open data: 404."""
 
 
 def _json(data, status=200) -> JsonResponse:
     return JsonResponse(data, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
 
 
+def _cached(request, build) -> HttpResponse:
+    """build()'s JSON, from the cache when the open data has not changed since."""
+    # The host too: the root and the OpenAPI document carry absolute URLs.
+    where = request.build_absolute_uri(request.path)
+    key = cache_key("hsds", sites_version(), where, sorted(request.GET.lists()))
+    etag = f'"{key.rsplit(":", 1)[-1]}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        return HttpResponseNotModified(headers={"ETag": etag})
+    body = cache_get_many([key]).get(key)
+    if body is None:
+        body = json.dumps(build(), ensure_ascii=False)
+        if len(body) <= CACHE_MAX_BYTES:
+            cache_set_many({key: body})
+    return HttpResponse(body, content_type="application/json", headers={"ETag": etag})
+
+
 def hsds_view(view):
-    """open_data_view, with bad parameters answered 400 in JSON."""
+    """open_data_view, the answer cached; bad parameters answered 400, unknown ids 404."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         try:
-            return view(request, *args, **kwargs)
+            if request.GET.get("format") == "ndjson":  # a stream: never kept whole
+                result = view(request, *args, **kwargs)
+                return result if isinstance(result, HttpResponseBase) else _json(result)
+            return _cached(request, lambda: view(request, *args, **kwargs))
         except ParamError as exc:
             return _json({"detail": str(exc)}, status=400)
+        except NotFound:
+            return _json({"detail": NOT_FOUND}, status=404)
 
     return open_data_view(wrapped)
 
 
 def _listed(request, build):
+    """The HSDS page of the listing build(params) makes, or (format=ndjson) all of it."""
     params = request.GET
     fmt = output_format(params)
     page, per_page = paging(params)
@@ -63,23 +105,27 @@ def _listed(request, build):
     if fmt == "ndjson":
         lines = (json.dumps(obj, ensure_ascii=False) + "\n" for obj in streamed(listing))
         return StreamingHttpResponse(lines, content_type="application/x-ndjson")
-    return _json(paginated(listing, page, per_page))
+    return paginated(listing, page, per_page)
+
+
+def _found(obj):
+    if obj is None:
+        raise NotFound
+    return obj
 
 
 @hsds_view
 def root(request):
-    return _json(
-        {
-            "version": hsds.HSDS_VERSION,
-            "profile": PROFILE_URL,
-            "openapi_url": request.build_absolute_uri(reverse("hsds:openapi")),
-            "name": "Portal Kaltara: direktori layanan ramah anak DKI Jakarta (HSDS 3.0)",
-            "language": hsds.LANGUAGE,
-            "attribution": downloads.HSDS_ATTRIBUTION,
-            "licence": downloads.licence(),
-            "open_data": request.build_absolute_uri(reverse("opendata:index")),
-        }
-    )
+    return {
+        "version": hsds.HSDS_VERSION,
+        "profile": PROFILE_URL,
+        "openapi_url": request.build_absolute_uri(reverse("hsds:openapi")),
+        "name": "Portal Kaltara: direktori layanan ramah anak DKI Jakarta (HSDS 3.0)",
+        "language": hsds.LANGUAGE,
+        "attribution": downloads.HSDS_ATTRIBUTION,
+        "licence": downloads.licence(),
+        "open_data": request.build_absolute_uri(reverse("opendata:index")),
+    }
 
 
 @hsds_view
@@ -89,7 +135,7 @@ def openapi(request):
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise Http404 from None
+        raise NotFound from None
     document["info"] = {
         "title": "Portal Kaltara HSDS API",
         "version": "1",
@@ -101,7 +147,7 @@ def openapi(request):
         },
     }
     document["servers"] = [{"url": request.build_absolute_uri(reverse("hsds:root"))}]
-    return _json(document)
+    return document
 
 
 def _services(kind):
@@ -125,10 +171,8 @@ def services(request):
 @hsds_view
 def service(request, object_id):
     cat = catalogue()
-    found = service_lookup(cat, "service", object_id)
-    if found is None:
-        return _json({"detail": NOT_FOUND}, status=404)
-    return _json(hsds.service(cat, *found, full=True))
+    found = _found(service_lookup(cat, "service", object_id))
+    return hsds.service(cat, *found, full=True)
 
 
 @hsds_view
@@ -139,10 +183,8 @@ def service_at_locations(request):
 @hsds_view
 def service_at_location(request, object_id):
     cat = catalogue()
-    found = service_lookup(cat, "sal", object_id)
-    if found is None:
-        return _json({"detail": NOT_FOUND}, status=404)
-    return _json(hsds.service_at_location(cat, *found, full=True))
+    found = _found(service_lookup(cat, "sal", object_id))
+    return hsds.service_at_location(cat, *found, full=True)
 
 
 @hsds_view
@@ -160,12 +202,9 @@ def organizations(request):
 
 @hsds_view
 def organization(request, object_id):
-    obj = organization_lookup(
-        catalogue(), object_id, full_service=flag(request.GET, "full_service")
+    return _found(
+        organization_lookup(catalogue(), object_id, full_service=flag(request.GET, "full_service"))
     )
-    if obj is None:
-        return _json({"detail": NOT_FOUND}, status=404)
-    return _json(obj)
 
 
 @hsds_view
@@ -175,8 +214,7 @@ def taxonomies(request):
 
 @hsds_view
 def taxonomy(request, object_id):
-    obj = taxonomy_lookup(object_id)
-    return _json(obj) if obj is not None else _json({"detail": NOT_FOUND}, status=404)
+    return _found(taxonomy_lookup(object_id))
 
 
 @hsds_view
@@ -186,5 +224,4 @@ def taxonomy_terms(request):
 
 @hsds_view
 def taxonomy_term(request, object_id):
-    obj = term_lookup(catalogue(), object_id)
-    return _json(obj) if obj is not None else _json({"detail": NOT_FOUND}, status=404)
+    return _found(term_lookup(catalogue(), object_id))

@@ -33,6 +33,12 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GEOJSON_CONTENT_TYPE = "application/geo+json"
 JSON_CONTENT_TYPE = "application/json"
+CONTENT_TYPES = {
+    "csv": CSV_CONTENT_TYPE,
+    "xlsx": XLSX_CONTENT_TYPE,
+    "geojson": GEOJSON_CONTENT_TYPE,
+    "json": JSON_CONTENT_TYPE,
+}
 
 # --- the licence ---------------------------------------------------------------------------
 
@@ -480,27 +486,24 @@ def filename(slug: str, fmt: str) -> str:
     return f"kaltara-{slug}-{timezone.localdate():%Y%m%d}.{fmt}"
 
 
-def dataset_file(slug: str, fmt: str) -> tuple[bytes, str]:
-    """(the file's bytes, its content type) of one dataset in one format."""
+def dataset_file(slug: str, fmt: str) -> bytes:
+    """The file of one dataset in one format (its content type: CONTENT_TYPES[fmt])."""
     dataset = DATASETS_BY_SLUG[slug]
     headers = [c.name for c in dataset.columns]
     records = RECORDS[slug]()
     if fmt == "geojson":
-        return _geojson(headers, records), GEOJSON_CONTENT_TYPE
+        return _geojson(headers, records)
     if fmt == "json":
         body = {
             "dataset": dataset.slug,
             "licence": licence(),
             "records": [dict(zip(headers, r, strict=True)) for r in records],
         }
-        return json.dumps(body, ensure_ascii=False).encode(), JSON_CONTENT_TYPE
+        return json.dumps(body, ensure_ascii=False).encode()
     out = io.BytesIO()
     table = Table(title=dataset.title_id, headers=headers, rows=records, count=len(records))
-    if fmt == "csv":
-        write_csv(table, out)
-        return out.getvalue(), CSV_CONTENT_TYPE
-    write_xlsx(table, out)
-    return out.getvalue(), XLSX_CONTENT_TYPE
+    (write_csv if fmt == "csv" else write_xlsx)(table, out)
+    return out.getvalue()
 
 
 def _geojson(headers: list[str], records: list[list]) -> bytes:
