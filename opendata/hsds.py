@@ -154,7 +154,7 @@ def location(cat: Catalogue, site: SiteRow) -> dict:
     location_id = ids.location_id(site.pk)
     kota = cat.kota.get(site.kota_code, "")
     area = f"Kelurahan {site.kelurahan}, Kecamatan {site.kecamatan}"
-    obj = {
+    obj: dict[str, object] = {
         "id": location_id,
         "location_type": "physical",
         "name": site.name,
@@ -199,7 +199,7 @@ def service_description(site: SiteRow, t: TypeInfo) -> str:
 
 
 def service_at_location(cat: Catalogue, site: SiteRow, t: TypeInfo, *, full=False) -> dict:
-    obj = {
+    obj: dict[str, object] = {
         "id": ids.encode(ids.SERVICE_AT_LOCATION, site.pk, t.pk),
         "service_id": service_id(site, t),
         "location_id": ids.location_id(site.pk),
@@ -234,7 +234,7 @@ def service(
 ) -> dict:
     """A service: its one-to-one fields; `full` nests its organization, its
     service_at_location with the location, and its attributes (taxonomy terms)."""
-    obj = {
+    obj: dict[str, object] = {
         "id": service_id(site, t),
         "name": service_name(site, t),
         "status": "active",  # open sites only (selectors.open_q)

@@ -19,8 +19,10 @@ instances): the whole of Jakarta is ~5,400 sites.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import F, FloatField, Func, Q, QuerySet
@@ -57,9 +59,14 @@ def _prefixed(q: Q, prefix: str) -> Q:
     """The same filter on a related path: Q(a=1) -> Q(site__a=1)."""
     out = Q()
     out.connector, out.negated = q.connector, q.negated
-    out.children = [
-        _prefixed(c, prefix) if isinstance(c, Q) else (prefix + c[0], c[1]) for c in q.children
-    ]
+    children: list = []
+    for child in q.children:
+        if isinstance(child, Q):
+            children.append(_prefixed(child, prefix))
+        else:
+            lookup, value = child  # type: ignore[misc]  # Q's leaves are (lookup, value)
+            children.append((prefix + lookup, value))
+    out.children = children
     return out
 
 
@@ -136,8 +143,7 @@ def catalogue() -> Catalogue:
 # --- sites as plain rows ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class SiteRow:
+class SiteRow(NamedTuple):
     pk: int
     name: str
     address: str
@@ -205,9 +211,11 @@ def site_rows(sites: QuerySet[Site]) -> list[SiteRow]:
         .order_by("pk")
         .values_list(*_SITE_FIELDS)
     )
-    return [
-        SiteRow(*fields, type_pks=tuple(types_of.get(fields[0], ()))) for fields in rows.iterator()
-    ]
+    return [_site_row(fields, types_of) for fields in rows]
+
+
+def _site_row(fields, types_of) -> SiteRow:
+    return SiteRow._make((*fields, tuple(types_of.get(fields[0], ()))))
 
 
 def sites_by_pk(pks) -> dict[int, SiteRow]:
@@ -257,7 +265,7 @@ class KawasanRow:
     is_base: bool
     hub: tuple[int, str] | None  # (site pk, name) when the hub is an open site
     members: list[tuple[int, str]]  # the open members (site pk, name), by name
-    score: dict | None  # the stored score, its components and policy version
+    score: Mapping | None  # the stored score, its components and policy version
 
 
 def kawasan_rows() -> list[KawasanRow]:
