@@ -77,6 +77,8 @@ SCENARIOS = [
     ("rankings kota", "provinsi", "/peringkat/?tingkat=kota"),
     ("choropleth page", "provinsi", "/peringkat/peta/"),
     ("choropleth data", "provinsi", "/peringkat/peta.geojson"),
+    # Public, signed out: a page of the open directory in HSDS (target p95 under 100 ms).
+    ("HSDS services (public)", None, "/api/hsds/services?per_page=100"),
 ]
 PING, LURAH = "ping (signed in)", "lurah dashboard"
 P95_TARGET_MS = 200.0
