@@ -1,4 +1,4 @@
-"""The one gate of every open-data view: public (no sign-in), GET only, switchable off.
+"""The one gate of every open-data view: public (no sign-in), GET and HEAD only, switchable off.
 
 The views ignore who asks: a signed-in officer gets exactly what an anonymous visitor gets,
 so nothing private can reach these pages through a session. With KALTARA_OPEN_DATA = False
@@ -10,7 +10,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 
 def open_data_view(view):
@@ -24,4 +24,4 @@ def open_data_view(view):
         response["Access-Control-Allow-Origin"] = "*"
         return response
 
-    return login_not_required(require_GET(wrapped))
+    return login_not_required(require_safe(wrapped))

@@ -200,8 +200,8 @@ SITE_COLUMNS = (
     Column(
         "diubah",
         "datetime (RFC 3339, UTC)",
-        "Terakhir diubah di portal.",
-        "Last changed in the portal.",
+        "Terakhir diubah (impor atau portal).",
+        "Last changed (import or portal).",
     ),
 )
 

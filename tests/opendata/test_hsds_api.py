@@ -82,6 +82,8 @@ def test_the_root_names_the_version_the_openapi_document_and_the_attribution(ano
     assert document["openapi"].startswith("3.1")
     assert set(document["paths"]) >= {"/", "/services", "/services/{id}", "/taxonomy_terms"}
     assert "REQUIRED" not in json.dumps(document["info"])
+    assert anonymous.head(reverse("hsds:services")).status_code == 200
+    assert anonymous.post(reverse("hsds:services")).status_code == 405
 
 
 def test_each_open_site_is_a_location_with_one_service_per_type(anonymous, directory):
