@@ -1,8 +1,9 @@
 """The HSDS lists: filters read from the query string, HSDS pagination, detail lookups.
 
 A list costs a fixed number of queries whatever its page size and the data (asserted in
-tests/opendata): the catalogue (5), the count, the page's keys, the page's sites (2). Small
-lists (taxonomies, terms, organizations) are built whole in Python from the catalogue.
+tests/opendata): the catalogue (5), the count, the page's keys, the page's sites (2), plus
+the version query of the cache in front (api). Small lists (taxonomies, terms,
+organizations) are built whole in Python from the catalogue.
 
 Parameters follow schema/openapi.json of HSDS 3.0: page, per_page, search, taxonomy_term_id,
 taxonomy_id, organization_id, modified_after, full, minimal, full_service, top_only,

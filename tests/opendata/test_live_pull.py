@@ -49,7 +49,9 @@ def pull(base: str, path: str) -> tuple[list[dict], list[float]]:
         page += 1
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback, as the browser journeys: the flush after the test then leaves the
+# content types to `database_restored` instead of recreating them (post_migrate).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_plain_client_pulls_and_validates_the_whole_directory(
     database_restored, imported, live_server
 ):
