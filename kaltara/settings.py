@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "audit",
     # The read API at /api/v1/ and the personal tokens that open it; nothing imports it.
     "api",
+    # Open data and the HSDS API (public, no sign-in); same layer as audit and demo.
+    "opendata",
     # The shell: settings, URLs, the Celery app; its one migration moved Export to exports.
     "kaltara",
 ]
@@ -222,6 +224,18 @@ MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 KALTARA_DATA_DIR = Path(
     env.str("KALTARA_DATA_DIR", default=str(BASE_DIR.parent / "shared" / "data"))
 )
+
+# The open standards (HSDS 3.0 schemas, ...) stay outside the repository too: beside the data
+# folder (../shared/standards next to the checkout when neither is set).
+KALTARA_STANDARDS_DIR = Path(
+    env.str("KALTARA_STANDARDS_DIR", default=str(KALTARA_DATA_DIR.parent / "standards"))
+)
+
+# Open data without signing in (/data-terbuka/, /api/hsds/): False answers 404 everywhere.
+KALTARA_OPEN_DATA = env.bool("KALTARA_OPEN_DATA", default=True)
+# Publish the facilities registered from the official sources as imported (never edited in
+# the portal), marked "terdaftar" (not verified), besides the verified ones (opendata.selectors).
+KALTARA_OPEN_DATA_REGISTERED = env.bool("KALTARA_OPEN_DATA_REGISTERED", default=True)
 
 # Map tiles are optional: boundaries and markers render without them on a closed network.
 KALTARA_TILE_URL = env.str(

@@ -25,6 +25,9 @@ urlpatterns = [
     # The read API (signed in: session or personal token) and the owner's token pages.
     path("api/v1/", include("api.urls")),
     path("akun/token/", include("api.urls_tokens")),
+    # Public, no sign-in (opendata.access): the open directory's files and the HSDS API.
+    path("data-terbuka/", include("opendata.urls")),
+    path("api/hsds/", include("opendata.urls_hsds")),
     # The language switch; it keeps a signed-in user's choice on the account.
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -79,6 +79,8 @@ SCENARIOS = [
     ("choropleth data", "provinsi", "/peringkat/peta.geojson"),
     # The read API's busiest page: 100 sites as GeoJSON (the session signs it in, as a token).
     ("api sites 100/page", "provinsi", "/api/v1/sites/?page_size=100"),
+    # Public, signed out: a page of the open directory in HSDS (target p95 under 100 ms).
+    ("HSDS services (public)", None, "/api/hsds/services?per_page=100"),
 ]
 PING, LURAH = "ping (signed in)", "lurah dashboard"
 P95_TARGET_MS = 200.0

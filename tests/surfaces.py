@@ -8,6 +8,9 @@ is Django's and reached only with is_staff: left out here, tested in its own mod
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from opendata import hsds, ids
+from opendata.downloads import DATASETS
+
 
 def url_names() -> set[str]:
     names: set[str] = set()
@@ -48,6 +51,36 @@ def _policies(w):
 
 def _policy_pages(name):
     return lambda w: [reverse(name, args=[p.pk]) for p in _policies(w)]
+
+
+# Open data (public): the lists plain, full and streamed, and the HSDS ids of every site of
+# the world (a draft's id answers 404).
+_HSDS_LISTS = (
+    "",
+    "?full=true",
+    "?full_service=true",
+    "?search=RAHASIA",
+    "?format=ndjson&full=true",
+)
+
+
+def _hsds_list(name):
+    return lambda w: [reverse(name) + query for query in _HSDS_LISTS]
+
+
+def _hsds_service(name, kind):
+    return lambda w: [
+        reverse(name, args=[ids.encode(kind, s.pk, t.pk)]) for s in w.sites for t in s.types.all()
+    ]
+
+
+def _hsds_organizations(w):
+    return [
+        reverse("hsds:organization", args=[hsds.organization_id(t.sector_id, s.kelurahan_id[:5])])
+        + "?full_service=true"
+        for s in w.sites
+        for t in s.types.all()
+    ]
 
 
 GET_PAGES = {
@@ -162,6 +195,29 @@ GET_PAGES = {
     "api:docs": _r("api:docs"),
     "tokens:list": _r("tokens:list"),
     "tokens:revoke": lambda w: [reverse("tokens:revoke", args=[t.pk]) for t in w.tokens],
+    "opendata:index": _r("opendata:index"),
+    "opendata:dictionary": _r("opendata:dictionary"),
+    "opendata:download": lambda w: [
+        reverse("opendata:download", args=[d.slug, fmt]) for d in DATASETS for fmt in d.formats
+    ],
+    "hsds:root": _r("hsds:root"),
+    "hsds:openapi": _r("hsds:openapi"),
+    "hsds:services": _hsds_list("hsds:services"),
+    "hsds:service": _hsds_service("hsds:service", ids.SERVICE),
+    "hsds:service_at_locations": _hsds_list("hsds:service_at_locations"),
+    "hsds:service_at_location": _hsds_service("hsds:service_at_location", ids.SERVICE_AT_LOCATION),
+    "hsds:organizations": _hsds_list("hsds:organizations"),
+    "hsds:organization": _hsds_organizations,
+    "hsds:taxonomies": _hsds_list("hsds:taxonomies"),
+    "hsds:taxonomy": lambda w: [
+        reverse("hsds:taxonomy", args=[hsds.taxonomy_id(n)]) for n in hsds.TAXONOMIES
+    ],
+    "hsds:taxonomy_terms": _hsds_list("hsds:taxonomy_terms"),
+    "hsds:taxonomy_term": lambda w: [
+        reverse("hsds:taxonomy_term", args=[hsds.term_id(hsds.TYPES, t.pk)])
+        for s in w.sites
+        for t in s.types.all()
+    ],
 }
 
 WRITE_ONLY = {

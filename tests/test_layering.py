@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Top first. One inner list is one layer: the apps of a layer may not import each other.
 LAYERS: list[list[str]] = [
     ["kaltara"],
-    ["audit", "demo", "api"],
+    ["audit", "demo", "api", "opendata"],
     ["exports"],
     ["dashboards"],
     ["scoring"],
