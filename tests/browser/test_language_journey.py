@@ -82,7 +82,8 @@ def test_the_score_map_and_the_reports_in_indonesian(journey):
     assert scored, f"no score tooltip under the mouse: {tooltips}"
     assert all(re.search(r"Skor \d+,\d ", t) for t in scored), scored
 
-    # The reports of a kecamatan: one A4 sheet per kawasan, without the portal's header.
+    # The reports of a kecamatan: one A4 sheet per kawasan, without the portal's header, and
+    # the sheet that explains the score (components, weights, bands) at the end.
     page.goto("/laporan/wilayah/31.75.03/")
     journey.wait_idle(page)
     kawasan = page.locator(".report-page").count()
@@ -92,7 +93,9 @@ def test_the_score_map_and_the_reports_in_indonesian(journey):
     expect(page.locator("[data-print]")).to_be_hidden()
     pdf = page.pdf(format="A4", prefer_css_page_size=True)
     sheets = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-    assert sheets == kawasan, f"{sheets} A4 sheets for {kawasan} kawasan"
+    explained = page.locator("#report-explained").count()
+    assert explained == 1
+    assert sheets == kawasan + explained, f"{sheets} A4 sheets for {kawasan} kawasan"
     page.emulate_media(media="screen")
 
     # No 404 for the icon browsers ask for on their own.
