@@ -55,15 +55,21 @@ def kawasan_detail(request, pk):
     may_change = kawasan_selectors.kawasan_may_change(user, kawasan)
     policy = scoring_selectors.policy_active().as_policy()
     report = kawasan_reports([kawasan], user, policy=policy)[0]
-    hub = kawasan.hub
-    for site in report.members:
-        site.hub_distance_m = (
+    # Distances only to a hub the user may see (it is then among the visible members):
+    # distances to a hidden site would tell where it is.
+    hub = next((s for s in report.members if s.pk == kawasan.hub_id), None)
+    # (member, metres to the hub or None), in the report's order (by name).
+    member_rows = [
+        (
+            site,
             kawasan_selectors.distance_m(
                 hub.location.y, hub.location.x, site.location.y, site.location.x
             )
             if hub is not None
-            else None
+            else None,
         )
+        for site in report.members
+    ]
     query = request.GET.get("q", "")
     offer = undo.undo_offer(request, kawasan) if may_change else None
     undo_site = (
@@ -75,12 +81,14 @@ def kawasan_detail(request, pk):
         "kawasan": kawasan,
         "report": report,
         "view": report,  # the members and hidden count the page lists
+        "member_rows": member_rows,
+        "by_distance": hub is not None,
         "map_data": report.map_data,
         "policy": policy,
         "may_change": may_change,
         "query": query,
         "candidates": (
-            kawasan_selectors.kawasan_member_candidates(kawasan, user, query=query)
+            kawasan_selectors.kawasan_member_candidates(kawasan, user, hub=hub, query=query)
             if may_change
             else []
         ),
@@ -112,7 +120,7 @@ def _render_preview(request, kawasan: Kawasan, preview: KawasanPreview | None, *
 def kawasan_member_add_preview(request, pk) -> HttpResponse:
     """What adding the site (?site=) would do; the confirmation posts to kawasan:member_add."""
     kawasan = changeable_kawasan(request.user, pk)
-    site = addable_site(request.user, request.GET.get("site", ""))
+    site = addable_site(request.user, request.GET.get("site", ""), details=True)
     if Membership.objects.filter(kawasan=kawasan, site=site).exists():
         return _render_preview(request, kawasan, None, action="add", site=site, already=True)
     preview = scoring_preview.preview_member_add(kawasan.pk, site.pk)
@@ -133,7 +141,7 @@ def kawasan_member_add_preview(request, pk) -> HttpResponse:
 def kawasan_member_remove_preview(request, pk, site_pk) -> HttpResponse:
     """What removing the member would do; the confirmation posts to kawasan:member_remove."""
     kawasan = changeable_kawasan(request.user, pk)
-    site = visible_member(request.user, kawasan, site_pk)
+    site = visible_member(request.user, kawasan, site_pk, details=True)
     preview = scoring_preview.preview_member_remove(kawasan.pk, site.pk)
     return _render_preview(
         request,

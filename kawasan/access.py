@@ -24,17 +24,28 @@ def changeable_kawasan(user, pk) -> Kawasan:
     return kawasan
 
 
-def addable_site(user, raw_pk: str) -> Site:
+def _visible(user, details: bool):
+    qs = Site.objects.visible_to(user)
+    if details:  # for a page that shows the site's kelurahan and types
+        qs = (
+            qs.select_related("kelurahan")
+            .defer("kelurahan__boundary", "kelurahan__centroid")
+            .prefetch_related("types")
+        )
+    return qs
+
+
+def addable_site(user, raw_pk: str, *, details: bool = False) -> Site:
     """A site the user may add: any site they may see, also verified sites outside the
     territory (the puskesmas kecamatan in the next kelurahan): membership is the kawasan's
     business."""
     if not (raw_pk.isdigit() and len(raw_pk) < 19):
         raise Http404
-    return get_object_or_404(Site.objects.visible_to(user), pk=int(raw_pk))
+    return get_object_or_404(_visible(user, details), pk=int(raw_pk))
 
 
-def visible_member(user, kawasan: Kawasan, site_pk) -> Site:
+def visible_member(user, kawasan: Kawasan, site_pk, *, details: bool = False) -> Site:
     """A member the user may see; a hidden member answers exactly like a non-member."""
     return get_object_or_404(
-        Site.objects.visible_to(user).filter(memberships__kawasan=kawasan), pk=site_pk
+        _visible(user, details).filter(memberships__kawasan=kawasan), pk=site_pk
     )

@@ -117,13 +117,16 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * r * math.asin(math.sqrt(a))
 
 
-def kawasan_member_candidates(kawasan: Kawasan, user, *, query: str = "") -> list[Site]:
-    """Sites the user could add: visible, open, not yet members; the nearest to the hub first.
+def kawasan_member_candidates(
+    kawasan: Kawasan, user, *, hub: Site | None, query: str = ""
+) -> list[Site]:
+    """Sites the user could add: visible, open, not yet members; the nearest to `hub` first.
 
     Without a search term, the sites of the kawasan's kecamatan (where the puskesmas
     kecamatan and the schools nearby usually are); with one, any visible site by name. Each
-    gets hub_distance_m (metres to the hub, None without a hub); without a hub they come by
-    name.
+    gets hub_distance_m (metres to the hub, None without one); without a hub they come by
+    name. `hub` is the kawasan's hub if the user may see it, else None: distances to a
+    hidden site would tell where it is.
     """
     qs = (
         Site.objects.visible_to(user)
@@ -140,7 +143,6 @@ def kawasan_member_candidates(kawasan: Kawasan, user, *, query: str = "") -> lis
             else (kawasan.region.parent_id or kawasan.region.code)
         )
         qs = qs.filter(subtree_q("kelurahan__code", kecamatan))
-    hub = kawasan.hub
     if hub is not None:
         qs = qs.annotate(_near=_squared_offset(hub.location.y, hub.location.x))
         order = ["_near", "name", "pk"]

@@ -5,7 +5,7 @@ kawasan and the version the removal moved the kawasan to. The kawasan page offer
 "Urungkan" while the offer is young and nobody has changed the kawasan since (its version is
 still that one); the undo is then an edit like any other, carrying that version
 (membership.kawasan_member_restore). The session is the signed-in user's own, and the offer
-also names the user: nobody else can take it back.
+also names the user: nobody else can take it back. It leaves the session once used.
 """
 
 from __future__ import annotations
@@ -81,10 +81,6 @@ def undo_offer(request, kawasan: Kawasan) -> UndoOffer | None:
     return offer
 
 
-def undo_take(request, kawasan: Kawasan, site_id: int) -> UndoOffer | None:
-    """The offer for this site, removed from the session (an undo is taken once)."""
-    offer = undo_offer(request, kawasan)
-    if offer is None or offer.site_id != site_id:
-        return None
+def undo_forget(request) -> None:
+    """An undo is taken once: the offer leaves the session when it has been used."""
     request.session.pop(SESSION_KEY, None)
-    return offer

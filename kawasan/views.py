@@ -168,8 +168,8 @@ def kawasan_member_undo(request, pk):
     """Take a removal back: only the user's own, recent one, on an unchanged kawasan."""
     kawasan = changeable_kawasan(request.user, pk)
     site_pk = request.POST.get("site", "")
-    offer = undo.undo_take(request, kawasan, int(site_pk)) if site_pk.isdigit() else None
-    if offer is None:
+    offer = undo.undo_offer(request, kawasan)
+    if offer is None or str(offer.site_id) != site_pk:
         messages.error(
             request,
             _(
@@ -190,5 +190,6 @@ def kawasan_member_undo(request, pk):
     except membership.StaleKawasan:
         messages.error(request, STALE)
         return redirect(kawasan)
+    undo.undo_forget(request)
     messages.success(request, _("%(site)s kembali menjadi anggota kawasan.") % {"site": site.name})
     return redirect(kawasan)

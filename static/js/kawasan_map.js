@@ -10,16 +10,23 @@
 (function () {
   "use strict";
   if (!window.L) { return; }
-  document.querySelectorAll("[data-kawasan-map]").forEach(draw);
-
+  // Before the maps are drawn: a var is hoisted, its value is not.
   var GAP = 2; // px between two markers
   var GOLDEN = 2.399963; // radians: spreads markers that sit on the very same point
+  document.querySelectorAll("[data-kawasan-map]").forEach(draw);
 
-  function labelSize(label, size) {
-    // A 1-character code at 14 px, 2 at 12, 3 or more at 10: all fit a 26 px circle.
-    var n = Array.from(label || "").length;
-    var px = n <= 1 ? 14 : n === 2 ? 12 : 10;
-    return size > 26 ? px + 2 : px;
+  function labelLength(label) { return Array.from(label || "").length; }
+
+  // The circle grows with its label (a 3-letter code such as SMP needs a wider one) and the
+  // label shrinks with its length: every label fits inside its circle's border.
+  function markerSize(label, hub) {
+    var n = labelLength(label);
+    return (n >= 3 ? 30 : 26) + (hub ? 8 : 0);
+  }
+
+  function labelSize(label, hub) {
+    var n = labelLength(label);
+    return (n <= 1 ? 14 : n === 2 ? 12 : 10) + (hub ? 2 : 0);
   }
 
   function draw(el) {
@@ -57,13 +64,13 @@
 
   var maxSize = 26;
   data.members.forEach(function (m) {
-    var size = m.hub ? 34 : 26;
+    var size = markerSize(m.icon, m.hub);
     maxSize = Math.max(maxSize, size);
     var icon = L.divIcon({
       className: "",
       html: '<div class="site-marker" style="background:' + m.color + ";width:" + size +
         "px;height:" + size + "px;line-height:" + (size - 4) + "px;font-size:" +
-        labelSize(m.icon, size) + "px;font-weight:700;overflow:hidden;white-space:nowrap" +
+        labelSize(m.icon, m.hub) + "px;font-weight:700;overflow:hidden;white-space:nowrap" +
         (m.closed ? ";opacity:.45" : "") + '"></div>',
       iconSize: [size, size],
       iconAnchor: [size / 2, size / 2]
@@ -87,6 +94,7 @@
   // Push overlapping markers apart in screen pixels at the current zoom (a few rounds of
   // pairwise separation), then place each at its new point with a line to its true place.
   function layout() {
+    if (!isFinite(map.getZoom())) { return; }
     var pts = markers.map(function (item, i) {
       var p = map.latLngToLayerPoint(item.home);
       return { x: p.x, y: p.y, i: i };
@@ -136,8 +144,11 @@
     el.dataset.laidOut = String(map.getZoom());
   }
 
-  // Padding of a marker's size: no marker at the edge is cut in half.
-  var fitOptions = { padding: [maxSize, maxSize], maxZoom: 17, animate: false };
+  // Padding of a marker's size, so no marker at the edge is cut in half; none in a map too
+  // small for it (or not laid out yet: a zero size), where Leaflet's zoom would be NaN.
+  var size = map.getSize();
+  var pad = size.x > 4 * maxSize && size.y > 4 * maxSize ? maxSize : 0;
+  var fitOptions = { padding: [pad, pad], maxZoom: 17, animate: false };
   if (bounds.isValid()) { map.fitBounds(bounds, fitOptions); }
   layout();
   map.on("zoomend", layout);
