@@ -42,6 +42,7 @@ from .choropleth import (
     choropleth_key,
     legend,
 )
+from .comparison import comparison_sort, has_changes, sorted_comparison
 from .province import province_overview
 from .rankings import CONFIDENCE_LABELS, LEVEL_LABELS, LEVELS, RankingPage, ranking_page_key
 from .reports import kawasan_reports
@@ -133,14 +134,23 @@ def _area(request, code: str):
     today = dash.today.isoformat()
     # The texts before the first snapshot name the date the next one is due.
     due = explain.next_snapshot(dash.now).isoformat()
+    sort = comparison_sort(request.GET.get("urut", ""))
     key = cache_key
-    parts = [
-        ("dashboard/_area_head.html", key("area-head", versions.data, region.code, due)),
+    parts = [("dashboard/_area_head.html", key("area-head", versions.data, region.code, due))]
+    if region.level == Level.KECAMATAN:
+        # Near the top of the camat's home; its sort links keep the kawasan asked for.
+        parts.append(
+            (
+                "dashboard/_area_comparison.html",
+                key("area-cmp", versions.data, region.code, sort, kawasan_pk, due),
+            )
+        )
+    parts.append(
         (
             "dashboard/_area_cards.html",
             key("area-cards", versions.data, region.code, versions.kawasan_pk, may_change),
-        ),
-    ]
+        )
+    )
     if versions.kawasan_pk is not None:
         parts.append(
             (
@@ -151,12 +161,13 @@ def _area(request, code: str):
     parts.append(
         ("dashboard/_area_sites.html", key("area-sites", versions.territory, grants, region.code))
     )
-    if region.level == Level.KECAMATAN:
-        parts.append(
-            ("dashboard/_area_comparison.html", key("area-cmp", versions.data, region.code))
-        )
+    comparison = SimpleLazyObject(lambda: sorted_comparison(dash.comparison, sort, dash.policy))
     ctx = {
         "dash": dash,
+        "comparison": comparison,
+        "comparison_sort": sort,
+        "comparison_changes": SimpleLazyObject(lambda: has_changes(dash.comparison)),
+        "kawasan_param": kawasan_pk,
         "region": region,
         "report": SimpleLazyObject(lambda: dash.selected),
         "selected_pk": versions.kawasan_pk,

@@ -3,8 +3,10 @@ from django.urls import include, path
 
 from accounts import views as accounts_views
 from dashboards import urls as dashboards_urls
+from dashboards import urls_kawasan as kawasan_pages_urls
 from dashboards import views as dashboards_views
 from exports import urls as exports_urls
+from kawasan import urls as kawasan_urls
 from web import views as web_views
 
 urlpatterns = [
@@ -18,7 +20,9 @@ urlpatterns = [
     path("wilayah/", include("dashboards.urls_regions")),
     path("situs/excel/", include("sites.spreadsheet.urls")),
     path("situs/", include("sites.urls")),
-    path("kawasan/", include("kawasan.urls")),
+    # The kawasan writes (kawasan) and the pages that show their scores (dashboards), in one
+    # namespace: the kawasan app may not read scoring, which sits above it.
+    path("kawasan/", include((kawasan_urls.patterns + kawasan_pages_urls.patterns, "kawasan"))),
     path("kotak-masuk/", include("notifications.urls")),
     path("audit/", include("audit.urls")),
     path("kebijakan-skor/", include("scoring.urls")),

@@ -1,4 +1,5 @@
-"""Writing kawasan by hand: create, rename, choose the hub, add and remove members.
+"""Writing kawasan by hand: create, rename, choose the hub, add and remove members (and take
+a removal back).
 
 The base kawasan a kelurahan gets from the site import live in kawasan.services; these are
 the edits a lurah or camat makes in the portal. Each function checks the actor's right
@@ -150,5 +151,29 @@ def kawasan_member_remove(*, kawasan: Kawasan, site: Site, user, version: int | 
         _next_version(kawasan, version)
     Membership.objects.filter(kawasan=kawasan, site=site).delete()
     _record(kawasan, user, KawasanAction.MEMBER_REMOVED, changes)
+    _changed(kawasan, user)
+    return True
+
+
+@transaction.atomic
+def kawasan_member_restore(
+    *, kawasan: Kawasan, site: Site, user, version: int | None, as_hub: bool = False
+) -> bool:
+    """Take back a removal: the site is a member again and, if it was the hub and the kawasan
+    still has none, the hub again. One edit, one version; False when it already is a member.
+    """
+    _require_change(user, kawasan)
+    if not Site.objects.visible_to(user).filter(pk=site.pk).exists():
+        raise PermissionDenied(_("Situs ini tidak dapat ditambahkan."))
+    if Membership.objects.filter(kawasan=kawasan, site=site).exists():
+        return False
+    changes = {"members": ["", site.name]}
+    if as_hub and kawasan.hub_id is None:
+        _next_version(kawasan, version, hub=site)
+        changes["hub"] = ["", site.name]
+    else:
+        _next_version(kawasan, version)
+    Membership.objects.create(kawasan=kawasan, site=site, added_by=user)
+    _record(kawasan, user, KawasanAction.MEMBER_ADDED, changes)
     _changed(kawasan, user)
     return True

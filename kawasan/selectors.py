@@ -1,21 +1,31 @@
-"""Reading kawasan: the public list, the detail with its map, and the scoped querysets."""
+"""Reading kawasan: the public list, member candidates, and the scoped querysets.
+
+The kawasan page itself, with its score, is composed in dashboards.kawasan_pages.
+"""
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.db.models import (
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 
 from accounts import scoping
 from accounts.scoping import Right
 from regions.models import Level, Region, subtree_q
-from sites.models import OperatingStatus, Site, SiteLink
+from sites.models import OperatingStatus, Site
 
 from .models import Kawasan
 
-# The walking distance drawn around the hub. Scoring keeps the authoritative value in its
-# policy; the map only illustrates it, and kawasan must not import scoring.
-HUB_WALK_RADIUS_M = 1000
 MEMBER_CANDIDATE_LIMIT = 30
 
 
@@ -24,8 +34,9 @@ def with_facts(qs: QuerySet[Kawasan]) -> QuerySet[Kawasan]:
     return qs.select_related("region", "hub").defer("region__boundary")
 
 
-def kawasan_list(user, *, region_code: str | None = None) -> QuerySet[Kawasan]:
-    """Every kawasan with its public facts; kawasan are public to signed-in users.
+def kawasan_list(user, *, region_codes: Sequence[str] = ()) -> QuerySet[Kawasan]:
+    """Every kawasan with its public facts (or those in and below `region_codes`); kawasan
+    are public to signed-in users.
 
     Its members and hub are sites, named and counted only as far as the user may see them
     (Site.objects.visible_to): `member_count` counts the visible members, `hub_visible`
@@ -38,9 +49,23 @@ def kawasan_list(user, *, region_code: str | None = None) -> QuerySet[Kawasan]:
         ),
         hub_visible=Exists(visible.filter(pk=OuterRef("hub_id"))),
     )
-    if region_code:
-        qs = qs.filter(subtree_q("region__code", region_code))
+    if region_codes:
+        in_regions = Q(pk__in=[])
+        for code in region_codes:
+            in_regions |= subtree_q("region__code", code)
+        qs = qs.filter(in_regions)
     return qs.order_by("region_id", "name", "pk")
+
+
+def kawasan_home_codes(user) -> list[str]:
+    """The territory the kawasan list opens on: a lurah's kelurahan, a camat's kecamatan.
+
+    Empty (the whole list) for provincial staff, who keep all of DKI, and for users without
+    a territory of their own (suku dinas work by sector, not by area).
+    """
+    if scoping.is_provincial(user):
+        return []
+    return scoping.territory_codes(user, Right.CHANGE)
 
 
 def kawasan_private_scope(user) -> QuerySet[Kawasan]:
@@ -71,10 +96,13 @@ def kawasan_create_regions(user) -> QuerySet[Region]:
     )
 
 
-def kawasan_filter_regions() -> QuerySet[Region]:
-    """Kota and kecamatan offered as list filters (region names are public facts)."""
+def kawasan_filter_regions(own_codes: Sequence[str] = ()) -> QuerySet[Region]:
+    """Kota and kecamatan offered as list filters (region names are public facts), and the
+    user's own regions (a lurah's kelurahan) so the list can open on them."""
     return (
-        Region.objects.filter(level__in=[Level.KABKOTA, Level.KECAMATAN])
+        Region.objects.filter(
+            Q(level__in=[Level.KABKOTA, Level.KECAMATAN]) | Q(code__in=list(own_codes))
+        )
         .only("code", "name", "level")
         .order_by("code")
     )
@@ -89,87 +117,16 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * r * math.asin(math.sqrt(a))
 
 
-@dataclass
-class KawasanView:
-    kawasan: Kawasan
-    # The members this user may see, with types prefetched and hub_distance_m (metres) set.
-    members: list[Site]
-    hidden_members: int  # members the user may not see: never shown, nor counted on a page
-    links: list[SiteLink]  # active links between visible members
-
-    @property
-    def hub_visible(self) -> bool:
-        hub_id = self.kawasan.hub_id
-        return hub_id is not None and any(s.pk == hub_id for s in self.members)
-
-    def map_data(self) -> dict:
-        hub = self.kawasan.hub
-        hub_visible = self.hub_visible
-        return {
-            "radius": HUB_WALK_RADIUS_M,
-            "hub": (
-                {"id": hub.pk, "lat": hub.location.y, "lon": hub.location.x, "name": hub.name}
-                if hub is not None and hub_visible
-                else None
-            ),
-            "members": [
-                {
-                    "id": s.pk,
-                    "name": s.name,
-                    "lat": s.location.y,
-                    "lon": s.location.x,
-                    "types": [t.name for t in s.types.all()],
-                    "icon": next((t.icon for t in s.types.all()), "•"),
-                    "color": next((t.color for t in s.types.all()), "#2563eb"),
-                    "closed": s.operating_status == OperatingStatus.CLOSED,
-                    "hub": hub is not None and s.pk == hub.pk,
-                }
-                for s in self.members
-            ],
-            "links": [
-                {"a": link.site_a_id, "b": link.site_b_id, "kind": link.get_kind_display()}
-                for link in self.links
-            ],
-        }
-
-
-def kawasan_view(kawasan: Kawasan, user) -> KawasanView:
-    """The detail of a kawasan as this user may see it, in a fixed number of queries."""
-    all_ids = set(kawasan.memberships.values_list("site_id", flat=True))
-    members = list(
-        Site.objects.visible_to(user)
-        .filter(pk__in=all_ids)
-        .select_related("kelurahan")
-        .defer("kelurahan__boundary", "kelurahan__centroid")
-        .prefetch_related("types")
-        .order_by("name", "pk")
-    )
-    ids = [s.pk for s in members]
-    today = timezone.localdate()
-    links = list(
-        SiteLink.objects.filter(site_a_id__in=ids, site_b_id__in=ids)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-        .filter(start_date__lte=today)
-        .order_by("pk")
-    )
-    view = KawasanView(
-        kawasan=kawasan, members=members, hidden_members=len(all_ids) - len(ids), links=links
-    )
-    hub = kawasan.hub
-    for s in members:
-        s.hub_distance_m = (
-            distance_m(hub.location.y, hub.location.x, s.location.y, s.location.x)
-            if hub is not None
-            else None
-        )
-    return view
-
-
-def kawasan_member_candidates(kawasan: Kawasan, user, *, query: str = "") -> list[Site]:
-    """Sites the user could add: visible, open, not yet members.
+def kawasan_member_candidates(
+    kawasan: Kawasan, user, *, hub: Site | None, query: str = ""
+) -> list[Site]:
+    """Sites the user could add: visible, open, not yet members; the nearest to `hub` first.
 
     Without a search term, the sites of the kawasan's kecamatan (where the puskesmas
-    kecamatan and the schools nearby usually are); with one, any visible site by name.
+    kecamatan and the schools nearby usually are); with one, any visible site by name. Each
+    gets hub_distance_m (metres to the hub, None without one); without a hub they come by
+    name. `hub` is the kawasan's hub if the user may see it, else None: distances to a
+    hidden site would tell where it is.
     """
     qs = (
         Site.objects.visible_to(user)
@@ -186,9 +143,35 @@ def kawasan_member_candidates(kawasan: Kawasan, user, *, query: str = "") -> lis
             else (kawasan.region.parent_id or kawasan.region.code)
         )
         qs = qs.filter(subtree_q("kelurahan__code", kecamatan))
-    return list(
+    if hub is not None:
+        qs = qs.annotate(_near=_squared_offset(hub.location.y, hub.location.x))
+        order = ["_near", "name", "pk"]
+    else:
+        order = ["name", "pk"]
+    candidates = list(
         qs.select_related("kelurahan")
         .defer("kelurahan__boundary", "kelurahan__centroid")
         .prefetch_related("types")
-        .order_by("name", "pk")[:MEMBER_CANDIDATE_LIMIT]
+        .order_by(*order)[:MEMBER_CANDIDATE_LIMIT]
     )
+    for site in candidates:
+        site.hub_distance_m = (
+            distance_m(hub.location.y, hub.location.x, site.location.y, site.location.x)
+            if hub is not None
+            else None
+        )
+    if hub is not None:  # the exact great-circle order (the database ordered by a flat proxy)
+        candidates.sort(key=lambda s: (s.hub_distance_m, s.name, s.pk))
+    return candidates
+
+
+def _squared_offset(lat: float, lon: float) -> ExpressionWrapper:
+    """Squared flat-earth offset (degrees, longitude scaled at this latitude) from the point:
+    ordered like the great-circle distance at a kecamatan's scale, read on both databases
+    (ST_X/ST_Y exist on PostGIS and SpatiaLite), with no per-row geometry built in Python."""
+    scale = math.cos(math.radians(lat))
+    dlat = Func(F("location"), function="ST_Y", output_field=FloatField()) - Value(lat)
+    dlon = (Func(F("location"), function="ST_X", output_field=FloatField()) - Value(lon)) * Value(
+        scale
+    )
+    return ExpressionWrapper(dlat * dlat + dlon * dlon, output_field=FloatField())

@@ -1,15 +1,22 @@
+"""The kawasan list and the kawasan writes: create, edit, add, remove, take a removal back.
+
+The kawasan page and the previews that show what an edit does to the score read scoring,
+which sits above this app: they are composed in dashboards.kawasan_pages, under the same
+"kawasan" URL namespace (kaltara/urls.py). The forms there post their confirmation here.
+"""
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sites.models import Site
 
-from . import membership, selectors
+from . import membership, selectors, undo
+from .access import addable_site, changeable_kawasan, visible_member
 from .forms import KawasanCreateForm, KawasanEditForm, KawasanFilterForm
 from .models import Kawasan
 
@@ -22,14 +29,6 @@ STALE = gettext_lazy(
 )
 
 
-def _changeable_kawasan(request, pk) -> Kawasan:
-    """The kawasan for an edit: out of the user's territory 404, no right to change 403."""
-    kawasan = get_object_or_404(selectors.kawasan_private_scope(request.user), pk=pk)
-    if not selectors.kawasan_may_change(request.user, kawasan):
-        raise PermissionDenied
-    return kawasan
-
-
 def _posted_version(request) -> int | None:
     raw = request.POST.get("version", "")
     return int(raw) if raw.isdigit() and len(raw) < 10 else None
@@ -37,40 +36,28 @@ def _posted_version(request) -> int | None:
 
 @require_GET
 def kawasan_list(request):
-    # Kawasan are public facts: every signed-in user sees the whole list.
-    form = KawasanFilterForm(request.GET or None, regions=selectors.kawasan_filter_regions())
+    # Kawasan are public facts: every signed-in user sees the whole list. It opens on the
+    # user's own territory (a lurah's kelurahan, a camat's kecamatan); "Semua wilayah"
+    # (wilayah= empty) shows all of it.
+    home = selectors.kawasan_home_codes(request.user)
+    params = request.GET
+    own_default = "wilayah" not in params and bool(home)
+    if own_default and len(home) == 1:
+        params = params.copy()
+        params["wilayah"] = home[0]
+    form = KawasanFilterForm(params or None, regions=selectors.kawasan_filter_regions(home))
     region = form.cleaned_data.get("wilayah") if form.is_valid() else None
-    qs = selectors.kawasan_list(request.user, region_code=region.code if region else None)
+    codes = [region.code] if region else (home if own_default else [])
+    qs = selectors.kawasan_list(request.user, region_codes=codes)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {
         "form": form,
         "page": page,
         "region": region,
+        "own_territory": own_default,
         "may_create": selectors.kawasan_create_regions(request.user).exists(),
     }
     return render(request, "kawasan/list.html", ctx)
-
-
-@require_GET
-def kawasan_detail(request, pk):
-    # Public facts for signed-in users; private member sites stay hidden per user.
-    kawasan = get_object_or_404(selectors.with_facts(Kawasan.objects.all()), pk=pk)
-    may_change = selectors.kawasan_may_change(request.user, kawasan)
-    view = selectors.kawasan_view(kawasan, request.user)
-    query = request.GET.get("q", "")
-    ctx = {
-        "kawasan": kawasan,
-        "view": view,
-        "map_data": view.map_data(),
-        "may_change": may_change,
-        "query": query,
-        "candidates": (
-            selectors.kawasan_member_candidates(kawasan, request.user, query=query)
-            if may_change
-            else []
-        ),
-    }
-    return render(request, "kawasan/detail.html", ctx)
 
 
 @require_http_methods(["GET", "POST"])
@@ -94,7 +81,7 @@ def kawasan_create(request):
 
 @require_http_methods(["GET", "POST"])
 def kawasan_edit(request, pk):
-    kawasan = _changeable_kawasan(request, pk)
+    kawasan = changeable_kawasan(request.user, pk)
     members = (
         Site.objects.visible_to(request.user).filter(memberships__kawasan=kawasan).order_by("name")
     )
@@ -135,13 +122,9 @@ def _stale_form(request, current: Kawasan, members):
 
 @require_POST
 def kawasan_member_add(request, pk):
-    kawasan = _changeable_kawasan(request, pk)
-    # Any site the user may see, also verified sites outside the territory (the
-    # puskesmas kecamatan in the next kelurahan): membership is the kawasan's business.
-    site_pk = request.POST.get("site", "")
-    if not site_pk.isdigit():
-        raise Http404
-    site = get_object_or_404(Site.objects.visible_to(request.user), pk=int(site_pk))
+    """Add a member: the confirmation of kawasan:member_add_preview (or a direct post)."""
+    kawasan = changeable_kawasan(request.user, pk)
+    site = addable_site(request.user, request.POST.get("site", ""))
     try:
         added = membership.kawasan_member_add(
             kawasan=kawasan, site=site, user=request.user, version=_posted_version(request)
@@ -158,23 +141,55 @@ def kawasan_member_add(request, pk):
 
 @require_POST
 def kawasan_member_remove(request, pk, site_pk):
-    kawasan = _changeable_kawasan(request, pk)
-    # Only members the user may see: a hidden member answers exactly like a non-member
-    # (404, no name), so nobody learns which hidden sites belong to the kawasan.
-    site = get_object_or_404(
-        Site.objects.visible_to(request.user).filter(memberships__kawasan=kawasan), pk=site_pk
-    )
+    """Remove a member: the confirmation of kawasan:member_remove_preview. The kawasan page
+    then offers to take it back for a while (kawasan.undo)."""
+    kawasan = changeable_kawasan(request.user, pk)
+    site = visible_member(request.user, kawasan, site_pk)
     was_hub = kawasan.hub_id == site.pk
     try:
-        membership.kawasan_member_remove(
+        removed = membership.kawasan_member_remove(
             kawasan=kawasan, site=site, user=request.user, version=_posted_version(request)
         )
     except membership.StaleKawasan:
         messages.error(request, STALE)
         return redirect(kawasan)
+    if removed:
+        undo.remember_removal(request, kawasan, site.pk, was_hub=was_hub)
     if was_hub:
         msg = _("%(site)s dikeluarkan; kawasan kini tanpa pusat. Pilih pusat baru.")
     else:
         msg = _("%(site)s dikeluarkan dari kawasan.")
     messages.success(request, msg % {"site": site.name})
+    return redirect(kawasan)
+
+
+@require_POST
+def kawasan_member_undo(request, pk):
+    """Take a removal back: only the user's own, recent one, on an unchanged kawasan."""
+    kawasan = changeable_kawasan(request.user, pk)
+    site_pk = request.POST.get("site", "")
+    offer = undo.undo_offer(request, kawasan)
+    if offer is None or str(offer.site_id) != site_pk:
+        messages.error(
+            request,
+            _(
+                "Pengeluaran anggota itu tidak dapat diurungkan lagi: waktunya sudah lewat atau "
+                "kawasan sudah diubah sejak itu."
+            ),
+        )
+        return redirect(kawasan)
+    site = addable_site(request.user, site_pk)
+    try:
+        membership.kawasan_member_restore(
+            kawasan=kawasan,
+            site=site,
+            user=request.user,
+            version=_posted_version(request),
+            as_hub=offer.was_hub,
+        )
+    except membership.StaleKawasan:
+        messages.error(request, STALE)
+        return redirect(kawasan)
+    undo.undo_forget(request)
+    messages.success(request, _("%(site)s kembali menjadi anggota kawasan.") % {"site": site.name})
     return redirect(kawasan)

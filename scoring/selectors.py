@@ -21,7 +21,7 @@ from django.utils import timezone
 from clusters.models import Cluster
 from kawasan.models import Kawasan, Membership
 from regions.models import Level, Region, code_ancestors, subtree_q
-from sites.models import ServiceType, SiteLink
+from sites.models import ServiceType, Site, SiteLink
 
 from . import core
 from .models import ScoreSnapshot, ScoringPolicy
@@ -153,6 +153,25 @@ def _kawasan_inputs_batch(
         links[kawasan_id].append(core.LinkInput(a, b))
 
     # One SiteInput per site, shared by every kawasan of the batch that holds it.
+    sites = _site_inputs(site_rows, codes_of_site, type_clusters)
+
+    return {
+        kawasan_id: core.KawasanInput(
+            sites=tuple(sites[s] for s in sorted(members.get(kawasan_id, ()))),
+            links=tuple(sorted(links.get(kawasan_id, ()), key=_link_key)),
+            hub_id=hub_id,
+            today=today,
+        )
+        for kawasan_id, hub_id in hubs.items()
+    }
+
+
+def _site_inputs(
+    site_rows: Mapping[int, list],
+    codes_of_site: Mapping[int, set[str]],
+    type_clusters: Mapping[str, frozenset[str]],
+) -> dict[int, core.SiteInput]:
+    """SiteInputs from rows of (name, review_state, verified_at, operating_status, lat, lon)."""
     tz = timezone.get_current_timezone()  # the freshness window counts days in Jakarta time
     sites: dict[int, core.SiteInput] = {}
     for site_id, (name, review_state, verified_at, operating_status, lat, lon) in site_rows.items():
@@ -169,16 +188,41 @@ def _kawasan_inputs_batch(
             operating_status=operating_status,
             name=name,
         )
+    return sites
 
-    return {
-        kawasan_id: core.KawasanInput(
-            sites=tuple(sites[s] for s in sorted(members.get(kawasan_id, ()))),
-            links=tuple(sorted(links.get(kawasan_id, ()), key=_link_key)),
-            hub_id=hub_id,
-            today=today,
+
+def site_inputs(
+    site_ids: Iterable[int], *, type_clusters: Mapping[str, frozenset[str]]
+) -> dict[int, core.SiteInput]:
+    """The SiteInput of each site, built as kawasan_inputs builds a member's (one query).
+
+    For sites that are not members yet: a preview scores a kawasan with one of them added.
+    """
+    ids = sorted(set(site_ids))
+    if not ids:
+        return {}
+    site_rows: dict[int, list] = {}
+    codes_of_site: dict[int, set[str]] = defaultdict(set)
+    rows = (
+        Site.objects.filter(pk__in=ids)
+        .annotate(_lon=_coord("ST_X", "location"), _lat=_coord("ST_Y", "location"))
+        .order_by()
+        .values_list(
+            "pk",
+            "name",
+            "review_state",
+            "verified_at",
+            "operating_status",
+            "_lat",
+            "_lon",
+            "types__code",
         )
-        for kawasan_id, hub_id in hubs.items()
-    }
+    )
+    for site_id, *site_fields, code in rows:
+        if code is not None:
+            codes_of_site[site_id].add(code)
+        site_rows.setdefault(site_id, site_fields)
+    return _site_inputs(site_rows, codes_of_site, type_clusters)
 
 
 def _link_key(link: core.LinkInput) -> tuple[int, int]:

@@ -161,6 +161,21 @@ GET_PAGES = {
     "kawasan:create": _r("kawasan:create"),
     "kawasan:detail": lambda w: [reverse("kawasan:detail", args=[k.pk]) for k in w.kawasans],
     "kawasan:edit": lambda w: [reverse("kawasan:edit", args=[k.pk]) for k in w.kawasans],
+    "kawasan:member_add_preview": lambda w: [
+        reverse("kawasan:member_add_preview", args=[k.pk]) + f"?site={s.pk}"
+        for k in w.kawasans
+        for s in w.sites
+    ],
+    "kawasan:member_remove_preview": lambda w: [
+        reverse("kawasan:member_remove_preview", args=[k.pk, s.pk])
+        for k in w.kawasans
+        for s in w.sites
+    ],
+    "kawasan:hub_preview": lambda w: [
+        reverse("kawasan:hub_preview", args=[k.pk]) + f"?hub={s.pk}"
+        for k in w.kawasans
+        for s in w.sites
+    ],
     "notifications:inbox": _r("notifications:inbox"),
     "audit:list": lambda w: [reverse("audit:list"), reverse("audit:list") + "?q=RAHASIA"],
     "scoring:policy_list": _r("scoring:policy_list"),
@@ -235,6 +250,7 @@ WRITE_ONLY = {
     "services:pending_change_return",
     "kawasan:member_add",
     "kawasan:member_remove",
+    "kawasan:member_undo",
     "notifications:open",
     "notifications:read_all",
     "scoring:policy_activate",
