@@ -146,7 +146,9 @@ class KawasanViewSet(ReadOnlyApi):
         # Kawasan are public facts to signed-in users; member counts and the hub's name
         # follow the visibility rule (kawasan.selectors.kawasan_list).
         region = _region_filter(self.request) if self.action == "list" else None
-        return kawasan_selectors.kawasan_list(self.request.user, region_code=region)
+        return kawasan_selectors.kawasan_list(
+            self.request.user, region_codes=[region] if region else ()
+        )
 
     def get_serializer_class(self):
         if self.action == "retrieve":

@@ -5,6 +5,7 @@ The kawasan page itself, with its score, is composed in dashboards.kawasan_pages
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db.models import (
     Count,
@@ -18,11 +19,12 @@ from django.db.models import (
     QuerySet,
     Value,
 )
+from django.utils import timezone
 
 from accounts import scoping
 from accounts.scoping import Right
 from regions.models import Level, Region, subtree_q
-from sites.models import OperatingStatus, Site
+from sites.models import OperatingStatus, Site, SiteLink
 
 from .models import Kawasan
 
@@ -175,3 +177,52 @@ def _squared_offset(lat: float, lon: float) -> ExpressionWrapper:
         scale
     )
     return ExpressionWrapper(dlat * dlat + dlon * dlon, output_field=FloatField())
+
+
+# ---- a kawasan as one user may see it (the read API's kawasan detail) ----
+
+
+@dataclass
+class KawasanView:
+    kawasan: Kawasan
+    # The members this user may see, with types prefetched and hub_distance_m (metres) set.
+    members: list[Site]
+    hidden_members: int  # members the user may not see: never shown, nor counted on a page
+    links: list[SiteLink]  # active links between visible members
+
+    @property
+    def hub_visible(self) -> bool:
+        hub_id = self.kawasan.hub_id
+        return hub_id is not None and any(s.pk == hub_id for s in self.members)
+
+
+def kawasan_view(kawasan: Kawasan, user) -> KawasanView:
+    """The detail of a kawasan as this user may see it, in a fixed number of queries."""
+    all_ids = set(kawasan.memberships.values_list("site_id", flat=True))
+    members = list(
+        Site.objects.visible_to(user)
+        .filter(pk__in=all_ids)
+        .select_related("kelurahan")
+        .defer("kelurahan__boundary", "kelurahan__centroid")
+        .prefetch_related("types")
+        .order_by("name", "pk")
+    )
+    ids = [s.pk for s in members]
+    today = timezone.localdate()
+    links = list(
+        SiteLink.objects.filter(site_a_id__in=ids, site_b_id__in=ids)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .filter(start_date__lte=today)
+        .order_by("pk")
+    )
+    view = KawasanView(
+        kawasan=kawasan, members=members, hidden_members=len(all_ids) - len(ids), links=links
+    )
+    hub = kawasan.hub
+    for s in members:
+        s.hub_distance_m = (
+            distance_m(hub.location.y, hub.location.x, s.location.y, s.location.x)
+            if hub is not None
+            else None
+        )
+    return view

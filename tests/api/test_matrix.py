@@ -196,6 +196,8 @@ SCORE_STATUS = {
     "sudindik": (403, 403),
     "provinsi": (200, 200),
     "nobody": (404, 404),
+    # Lurah of Kampung Melayu and education officer of Jakarta Pusat: its own kawasan only.
+    "dual": (200, 404),
 }
 
 
