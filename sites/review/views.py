@@ -66,6 +66,12 @@ def _errors(request, exc: Exception) -> None:
         messages.error(request, str(exc))
 
 
+def _form_errors(request, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)  # an ErrorList yields its messages' text
+
+
 def site_review_context(request, site, may_change: bool) -> dict:
     """What the site page shows about the review: state, actions, open change, history.
 
@@ -373,10 +379,7 @@ def site_return(request, pk):
     site = _reviewable_site(request, pk)
     form = ReturnForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                # Stubs: ErrorList items are typed ValidationError | str, but yield their text.
-                messages.error(request, error)  # type: ignore[arg-type]
+        _form_errors(request, form)
         return redirect("services:site_review", pk=site.pk)
     try:
         transitions.site_return(
@@ -514,10 +517,7 @@ def pending_change_return(request, pk):
     change = _reviewable_change(request, pk)
     form = ReturnForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                # Stubs: ErrorList items are typed ValidationError | str, but yield their text.
-                messages.error(request, error)  # type: ignore[arg-type]
+        _form_errors(request, form)
         return redirect(change)
     try:
         pending.pending_change_return(
