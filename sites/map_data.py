@@ -134,27 +134,22 @@ def site_map_data(queryset: QuerySet[Site], view: MapView) -> dict:
     """The GeoJSON FeatureCollection for this view: clusters or points, in <= 3 queries.
 
     Foreign members say what came back: "mode" ("clusters" or "points"), "total" (sites in
-    the box, for clusters), "truncated" (more sites than POINT_LIMIT: zoom in).
+    the box; for points, those sent), "truncated" (more than POINT_LIMIT sites: zoom in).
     """
     in_box = queryset.filter(location__intersects=view.polygon())
     if view.clustered:
-        clusters = site_map_clusters(in_box, view)
-        if clusters["total"] > FEW_SITES:
-            return clusters
+        cells = grid_cells(in_box, view.cell)
+        if sum(c["n"] for c in cells.values()) > FEW_SITES:
+            return site_map_clusters(cells, view)
     return site_map_points(in_box, view)
 
 
-def site_map_clusters(queryset: QuerySet[Site], view: MapView) -> dict:
-    """Sites per grid cell: one GROUP BY query (cell, first type), then the catalogue's
-    names and colours of the types present in a second one."""
-    cell = view.cell
+def grid_cells(queryset: QuerySet[Site], cell: float) -> dict[tuple[int, int], dict]:
+    """The sites per grid cell of `cell` degrees, in one GROUP BY query (cell, first type):
+    {(column, row): {"n", "sx", "sy" (sums of the coordinates), "box", "types"}}."""
     rows = (
         queryset.order_by()
-        .annotate(
-            x=_x(),
-            y=_y(),
-            first_type=_first_type_id(),
-        )
+        .annotate(x=_x(), y=_y(), first_type=_first_type_id())
         .annotate(cx=Floor(F("x") / cell), cy=Floor(F("y") / cell))
         .values("cx", "cy", "first_type")
         .annotate(
@@ -184,6 +179,12 @@ def site_map_clusters(queryset: QuerySet[Site], view: MapView) -> dict:
             max(box[3], row["maxy"]),
         ]
         c["types"].append((row["first_type"], row["n"]))
+    return cells
+
+
+def site_map_clusters(cells: dict[tuple[int, int], dict], view: MapView) -> dict:
+    """The cells as cluster features, with the names and colours of the types present
+    (one query on the catalogue)."""
     type_ids = {t for c in cells.values() for t, _n in c["types"] if t is not None}
     catalogue = (
         {
@@ -223,7 +224,7 @@ def site_map_clusters(queryset: QuerySet[Site], view: MapView) -> dict:
         "type": "FeatureCollection",
         "mode": "clusters",
         "zoom": view.zoom,
-        "cell": cell,
+        "cell": view.cell,
         "total": sum(c["n"] for c in cells.values()),
         "truncated": False,
         "types": {
