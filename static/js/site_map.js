@@ -178,6 +178,7 @@
         countEl.textContent = text;
       }
       listEl.dataset.mode = fc.mode;
+      listEl.dataset.zoom = String(map.getZoom());
       listEl.dataset.loaded = String(fc.total);
     };
 
