@@ -196,12 +196,14 @@ def site_map_clusters(cells: dict[tuple[int, int], dict], view: MapView) -> dict
         if type_ids
         else {}
     )
-    features = []
+    features: list[dict] = []
+    used: set[str] = set()
     for (cx, cy), c in sorted(cells.items()):
         by_type: dict[str, int] = {}
         for type_id, n in c["types"]:
             code = catalogue.get(type_id, NO_TYPE)[0]
             by_type[code] = by_type.get(code, 0) + n
+        used.update(by_type)
         features.append(
             {
                 "type": "Feature",
@@ -219,7 +221,6 @@ def site_map_clusters(cells: dict[tuple[int, int], dict], view: MapView) -> dict
                 },
             }
         )
-    used = {code for f in features for code, _n in f["properties"]["types"]}
     return {
         "type": "FeatureCollection",
         "mode": "clusters",
