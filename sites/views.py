@@ -6,17 +6,22 @@ import json
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    conditional_page,
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
 from accounts import scoping
 from web.audit import audited_download
 
-from . import editing, selectors, services
+from . import editing, map_data, selectors, services
 from .filters import SiteFilter
 from .forms import LinkEndForm, LinkForm, SiteCloseForm, SiteDocumentForm, SiteForm
 from .models import Site
@@ -70,7 +75,7 @@ def site_list(request):
 
 @require_GET
 def site_map(request):
-    site_filter, _qs = _filtered(request)
+    site_filter, qs = _filtered(request)
     return render(
         request,
         "services/site_map.html",
@@ -80,14 +85,23 @@ def site_map(request):
             or [reverse("regions:boundary", args=["31"])],
             "query": request.GET.urlencode(),
             "may_create": selectors.user_may_create_sites(request.user),
+            # Where the filtered sites are: the first view fits them, then asks for its data.
+            "extent": map_data.site_map_extent(qs),
         },
     )
 
 
 @require_GET
+@conditional_page  # an ETag over the body: panning back to a view is answered 304
 def site_map_data(request):
+    """What the map's view shows: ?bbox=minlon,minlat,maxlon,maxlat&zoom=N and the filters
+    of the list; clusters below CLUSTER_BELOW_ZOOM, the sites themselves from it on."""
+    try:
+        view = map_data.map_view_from(request.GET)
+    except map_data.MapQueryError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
     _site_filter, qs = _filtered(request)
-    body = json.dumps(selectors.site_map_features(qs), ensure_ascii=False)
+    body = json.dumps(map_data.site_map_data(qs, view), ensure_ascii=False)
     response = HttpResponse(body, content_type="application/geo+json")
     response["Cache-Control"] = "private, no-cache"
     return response

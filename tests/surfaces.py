@@ -135,7 +135,12 @@ GET_PAGES = {
         reverse("services:site_list") + "?state=draft",
     ],
     "services:site_map": _r("services:site_map"),
-    "services:site_map_data": _r("services:site_map_data"),
+    "services:site_map_data": lambda w: [
+        reverse("services:site_map_data"),
+        # Zoomed out (clusters: counts only) and close up over all Jakarta (names).
+        reverse("services:site_map_data") + "?bbox=106.3,-6.5,107.2,-5.1&zoom=11",
+        reverse("services:site_map_data") + "?bbox=106.3,-6.5,107.2,-5.1&zoom=18",
+    ],
     "services:site_create": _r("services:site_create"),
     "services:site_detail": _site_pages("services:site_detail"),
     "services:site_edit": _site_pages("services:site_edit"),
