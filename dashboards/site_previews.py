@@ -109,6 +109,9 @@ def link_create_preview(request, pk) -> HttpResponse:
         request.POST[site_views.CONFIRM] = "1"
         return site_views.link_create(request, pk)
     evidence = data["evidence"]
+    fields = _carried(request)
+    if evidence:
+        fields[site_views.EVIDENCE_AGAIN] = "1"
     return _render(
         request,
         action="link_create",
@@ -123,10 +126,9 @@ def link_create_preview(request, pk) -> HttpResponse:
         # confirmation asks for it again (required) rather than save the link without it.
         evidence_name=evidence.name if evidence else "",
         evidence_field=form["evidence"] if evidence else None,
-        evidence_again=site_views.EVIDENCE_AGAIN,
         confirm_url=_confirm_url(request, "services:link_create", pk),
         confirm_label=_("Ya, simpan keterhubungan"),
-        fields=_carried(request),
+        fields=fields,
         cancel_url=site.get_absolute_url(),
     )
 
@@ -146,7 +148,9 @@ def link_end_preview(request, pk) -> HttpResponse:
     )
     form = LinkEndForm(request.POST)
     if not form.is_valid():
-        messages.error(request, site_views.LINK_END_DATE)
+        # A version that is not a number is refused like a stale one, as on saving.
+        stale = "version" in form.errors
+        messages.error(request, site_views.STALE_LINK if stale else site_views.LINK_END_DATE)
         return redirect(back)
     try:
         end_date = site_services.link_end_check(

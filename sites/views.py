@@ -479,6 +479,8 @@ def link_end(request, pk):
             messages.error(request, STALE_LINK)
         else:
             messages.success(request, _("Keterhubungan diakhiri."))
+    elif "version" in form.errors:  # not a number: refused like a stale page
+        messages.error(request, STALE_LINK)
     else:
         messages.error(request, LINK_END_DATE)
     return redirect(back)
