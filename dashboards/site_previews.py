@@ -94,7 +94,11 @@ def link_create_preview(request, pk) -> HttpResponse:
     other = data["other"]
     try:
         site_services.link_create_check(
-            user=request.user, site_a=site, site_b=other, kind=data["kind"], evidence=data["evidence"]
+            user=request.user,
+            site_a=site,
+            site_b=other,
+            kind=data["kind"],
+            evidence=data["evidence"],
         )
     except ValidationError:
         return site_views.link_create(request, pk)  # the form shows the same refusal
@@ -141,11 +145,7 @@ def link_end_preview(request, pk) -> HttpResponse:
     )
     if not site_selectors.link_may_change(request.user, link):
         raise PermissionDenied(_("Anda tidak berhak mengakhiri keterhubungan ini."))
-    back = (
-        link.site_a
-        if site_selectors.site_may_change(request.user, link.site_a)
-        else link.site_b
-    )
+    back = link.site_a if site_selectors.site_may_change(request.user, link.site_a) else link.site_b
     form = LinkEndForm(request.POST)
     if not form.is_valid():
         # A version that is not a number is refused like a stale one, as on saving.

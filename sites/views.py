@@ -415,9 +415,9 @@ EVIDENCE_AGAIN = "evidence_again"
 
 
 def _link_create_post(request, site, form) -> str:
-    """"saved" once confirmed; before, "preview" after checking the link as saving would (a
-    preview only for a link that can be saved: else the form shows the refusal). "" when
-    the form got an error."""
+    """Once confirmed, save the link ("saved"). Before, check it as saving would and answer
+    "preview" (a preview only for a link that can be saved: else the form shows the
+    refusal). "" when the form got an error."""
     data = form.cleaned_data
     if not _confirmed(request):
         services.link_create_check(

@@ -1,5 +1,6 @@
 """The lurah of Rawa Bunga adds a site by clicking the map, links it to the kawasan's RPTRA
-(confirming on the preview of the kawasan's score), submits it, and sees the kawasan's score and next steps change."""
+(confirming on the preview of the kawasan's score), submits it, and sees the kawasan's score
+and next steps change."""
 
 import re
 

@@ -40,9 +40,7 @@ def sites():
         # Outside every kawasan.
         "lonely": make_site("Posyandu Sendiri", types=("posyandu",), public=True),
         # A draft of the next kelurahan: the lurah of Rawa Bunga may not see it.
-        "draft_km": make_site(
-            "SD Draf Kampung Melayu", kelurahan=KAMPUNG_MELAYU, types=("sd",)
-        ),
+        "draft_km": make_site("SD Draf Kampung Melayu", kelurahan=KAMPUNG_MELAYU, types=("sd",)),
         # A draft of Rawa Bunga: seen and changed by its lurah and camat only.
         "draft": make_site("Puskesmas Draf Rawa Bunga"),
     }
@@ -89,7 +87,12 @@ def _link_end(w, key="hub_posyandu", days_ago=1, **extra):
     link = w["links"][key]
     url = reverse("services:link_end_preview", args=[link.pk])
     end = _today() - datetime.timedelta(days=days_ago)
-    return url, {"end_date": end.isoformat(), "reason": "MoU habis", "version": link.version, **extra}
+    return url, {
+        "end_date": end.isoformat(),
+        "reason": "MoU habis",
+        "version": link.version,
+        **extra,
+    }
 
 
 def _site_close(w, key="posyandu", **extra):
