@@ -1,12 +1,17 @@
-"""On a 360 px phone, the lurah of Rawa Bunga ends a link of the base kawasan's hub and closes
-a member site: each time the confirmation page shows the kawasan's score before and after,
-fits the screen, and saves only when confirmed."""
+"""On a 360 px phone, the lurah of Rawa Bunga links the base kawasan's hub to a member with an
+evidence file, ends a link of the hub and closes a member site: each time the confirmation
+page shows the kawasan's score before and after, fits the screen, and saves only when
+confirmed (the evidence file chosen again on the confirmation page)."""
+
+from django.db.models import Q
 
 from kawasan.models import Kawasan
 from sites.models import OperatingStatus, SiteLink
 
 from .conftest import JOURNEY_MARKS, expect
 from .steps import assert_fits_width, assert_tappable
+
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 pytestmark = JOURNEY_MARKS
 
@@ -21,6 +26,40 @@ def test_it_previews_ending_a_link_and_closing_a_site_on_a_small_phone(journey):
     assert link is not None, "the base kawasan's hub has an active link"
     page = journey.page("lurah.rawabunga", phone=True)
     page.set_viewport_size({"width": 360, "height": 740})
+
+    # A new joint programme of the hub with a member, its MoU attached.
+    joined = SiteLink.objects.filter(kind="joint_programme").filter(Q(site_a=hub) | Q(site_b=hub))
+    taken = {hub.pk} | {pk for pair in joined.values_list("site_a", "site_b") for pk in pair}
+    partner = (
+        kawasan.memberships.exclude(site__in=taken)
+        .filter(site__operating_status=OperatingStatus.OPEN)
+        .select_related("site")
+        .first()
+        .site
+    )
+    page.goto(hub.get_absolute_url())
+    page.get_by_role("link", name="Hubungkan dengan situs lain").tap()
+    page.get_by_placeholder("Cari nama situs").fill(partner.name)
+    page.get_by_role("button", name="Cari").tap()
+    page.locator("ul.candidates label", has_text=partner.name).first.tap()
+    page.get_by_label("Jenis keterhubungan").select_option(label="Program bersama")
+    page.get_by_label("Dokumen bukti (MoU, SK)").set_input_files(
+        files=[{"name": "mou.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    page.get_by_role("button", name="Simpan keterhubungan").tap()
+    expect(page.locator(f'.score-change[data-kawasan="{kawasan.pk}"]')).to_contain_text(
+        kawasan.name
+    )
+    expect(page.locator("#change-confirm")).to_contain_text("mou.pdf")
+    assert_fits_width(page)
+    assert not joined.filter(Q(site_a=partner) | Q(site_b=partner)).exists()
+    page.locator("#id_evidence_again").set_input_files(
+        files=[{"name": "mou.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    page.get_by_role("button", name="Ya, simpan keterhubungan").tap()
+    expect(page.locator(".messages")).to_contain_text("Keterhubungan disimpan.")
+    made = joined.get(Q(site_a=partner) | Q(site_b=partner))
+    assert made.evidence.name.endswith(".pdf")
 
     # Ending a link: the button opens the confirmation, nothing is ended yet.
     page.goto(hub.get_absolute_url())
