@@ -165,7 +165,10 @@ def link_end_preview(request, pk) -> HttpResponse:
         messages.error(request, site_views.STALE_LINK)
         return redirect(back)
     visible = site_selectors.visible_site_ids(request.user, {link.site_a_id, link.site_b_id})
-    rows = _kawasan_rows(request.user, scoring_preview.preview_link_end(link, end_date=end_date))
+    # Only the kawasan of the ends the user may see: those holding just a hidden end would
+    # say where that site is a member, and their score does not change.
+    previews = scoring_preview.preview_link_end(link, end_date=end_date, reach=visible)
+    rows = _kawasan_rows(request.user, previews)
     fields = _carried(request)
     fields["end_date"] = end_date.isoformat()
     return _render(

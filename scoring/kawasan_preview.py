@@ -201,14 +201,18 @@ def preview_link_end(
     link: SiteLink,
     *,
     end_date: date,
+    reach: Iterable[int] | None = None,
     policy: Policy | None = None,
     today: date | None = None,
 ) -> dict[int, KawasanPreview]:
-    """Each kawasan reached by the link's ends, with the link ended on end_date.
+    """Each kawasan reached by the link's ends (or only by the ends in `reach`), with the
+    link ended on end_date.
 
     A link counts through its end date: ended today or later, it still counts today, and
     the score changes only from the day after (the nightly recompute stores that). The pair
-    stays linked while another active link of another kind joins it.
+    stays linked while another active link of another kind joins it. A kawasan holding one
+    end only does not count the link: leaving out the kawasan of an end the user may not
+    see (reach) drops no change, and does not tell where that site is a member.
     """
     today = today or timezone.localdate()
     a, b = min(link.site_a_id, link.site_b_id), max(link.site_a_id, link.site_b_id)
@@ -224,7 +228,7 @@ def preview_link_end(
             return inp
         return _with_links(inp, {(x.a, x.b) for x in inp.links} - {(a, b)})
 
-    ids = selectors.kawasan_ids_for_sites([a, b])
+    ids = selectors.kawasan_ids_for_sites([a, b] if reach is None else reach)
     return _previews(ids, end, policy=policy, today=today)
 
 

@@ -58,13 +58,16 @@ def world(sites):
     second = Kawasan.objects.create(name="Kawasan Melati", region_id=RAWA_BUNGA)
     for key in ("posyandu", "sd"):
         Membership.objects.create(kawasan=second, site=sites[key])
+    # Holds only the hidden draft: never listed to those who may not see it.
+    third = Kawasan.objects.create(name="Kawasan Draf Kampung Melayu", region_id=KAMPUNG_MELAYU)
+    Membership.objects.create(kawasan=third, site=sites["draft_km"])
     links = {
         "hub_posyandu": make_link(sites["rptra"], sites["posyandu"], start_date=START),
         "hub_hidden": make_link(sites["rptra"], sites["draft_km"], start_date=START),
         "lonely": make_link(sites["lonely"], sites["posyandu"], start_date=START),
     }
     scores_recompute()
-    return {"kawasan": [first, second], "links": links, **sites}
+    return {"kawasan": [first, second, third], "links": links, **sites}
 
 
 def _today():
@@ -183,7 +186,7 @@ def test_the_preview_is_what_saving_and_recomputing_stores(client, camat, world,
 def test_the_previews_show_the_changes_that_move_scores(client, camat, world):
     """Not every preview is "no change": the edits that reach a score move it as expected."""
     client.force_login(camat)
-    first, second = world["kawasan"]
+    first, second, _third = world["kawasan"]
 
     def rows(change):
         url, data = CHANGES[change](world)
@@ -410,7 +413,7 @@ def test_previews_are_scoped_like_the_writes(request, client, world, persona, ex
     assert client.get(reverse("services:site_close_preview", args=[draft.pk])).status_code == 405
 
 
-def test_a_hidden_end_is_never_named(client, lurah, world):
+def test_a_hidden_end_is_never_named(client, lurah, camat, world):
     client.force_login(lurah)
     url, data = _link_end(world, key="hub_hidden")
     response = client.post(url, data)
@@ -419,7 +422,19 @@ def test_a_hidden_end_is_never_named(client, lurah, world):
     assert "SD Draf Kampung Melayu" not in html
     assert str(HIDDEN_SITE) in html
     assert "RPTRA Rawa Bunga" in html
+    # The kawasan holding only the hidden end is not listed (it would say where that site is
+    # a member); the kawasan holding both ends is, with the link's end in its score.
+    first, _second, third = world["kawasan"]
+    listed = {r["kawasan"].pk: r["preview"] for r in response.context["rows"]}
+    assert third.pk not in listed and third.name not in html
+    assert listed[first.pk].points < 0
+    # The camat, who sees both ends, gets the same kawasan and the third too.
+    client.force_login(camat)
+    response = client.post(url, data)
+    assert {r["kawasan"].pk for r in response.context["rows"]} == {*listed, third.pk}
+    assert "SD Draf Kampung Melayu" in response.content.decode()
     # Nor can a hidden site be chosen as the other end.
+    client.force_login(lurah)
     url, data = _link_add(world, other="draft_km")
     response = client.post(url, data)
     assert response.context["form"].errors["other"]
@@ -429,7 +444,7 @@ def test_a_hidden_end_is_never_named(client, lurah, world):
 def test_previews_read_a_bounded_number_of_queries(
     client, camat, world, django_assert_max_num_queries
 ):
-    first, _second = world["kawasan"]
+    first = world["kawasan"][0]
     for i in range(25):
         site = make_site(f"Posyandu {i:02}", types=("posyandu", "rptra"), public=True)
         Membership.objects.create(kawasan=first, site=site)
