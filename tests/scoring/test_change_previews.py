@@ -463,3 +463,17 @@ def test_previews_read_a_bounded_number_of_queries(
         url, data = CHANGES[change](world)
         with django_assert_max_num_queries(bound):
             assert client.post(url, data).status_code == 200
+
+
+def test_the_query_and_the_forms_own_fields_ride_along_to_the_write(client, lurah, world):
+    """A return path (?kembali=) or any field the form adds reaches the write view unchanged."""
+    client.force_login(lurah)
+    url, data = _link_add(world)
+    response = client.post(f"{url}?kembali=/kawasan/", {**data, "kembali": "/kawasan/"})
+    write = reverse("services:link_create", args=[world["sd"].pk])
+    assert response.context["confirm_url"] == f"{write}?kembali=/kawasan/"
+    fields = response.context["fields"]
+    assert fields["kembali"] == "/kawasan/" and fields["confirm"] == "1"
+    assert "csrfmiddlewaretoken" not in fields
+    assert _confirm(client, response).status_code == 302
+    assert SiteLink.objects.filter(note="Rujukan").exists()
