@@ -6,7 +6,7 @@ import json
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -302,15 +302,39 @@ def site_edit(request, pk):
     )
 
 
+# The three site edits that reach kawasan scores (a link added or ended, a site closed) write
+# only when their confirmation page posts this flag back. The page scores the kawasan before
+# and after (services:*_preview, in dashboards: scoring sits above sites); a post without
+# the flag (a form opened before the preview existed, a script) is sent there with its data.
+CONFIRM = "confirm"
+
+
+def _confirmed(request) -> bool:
+    return request.POST.get(CONFIRM) == "1"
+
+
+def _to_preview(request, name: str, pk) -> HttpResponseRedirect:
+    # 307: the browser posts the same data (the evidence file too) to the preview.
+    url = reverse(name, args=[pk])
+    if request.META.get("QUERY_STRING"):
+        url += "?" + request.META["QUERY_STRING"]
+    response = HttpResponseRedirect(url)
+    response.status_code = 307
+    return response
+
+
 STALE_CLOSE = gettext_lazy(
     "Situs ini sudah diubah orang lain, atau halaman ini sudah lama terbuka. Periksa datanya "
     "lalu tutup lagi bila perlu."
 )
+CLOSE_REASON = gettext_lazy("Alasan penutupan: tuliskan mengapa situs ini ditutup.")
 
 
 @require_POST
 def site_close(request, pk):
     site = _changeable_site(request, pk)
+    if not _confirmed(request):
+        return _to_preview(request, "services:site_close_preview", pk)
     form = SiteCloseForm(request.POST)
     if form.is_valid():
         try:
@@ -331,7 +355,7 @@ def site_close(request, pk):
     elif "version" in form.errors:  # missing or not a number: refused like a stale page
         messages.error(request, STALE_CLOSE)
     else:
-        messages.error(request, _("Alasan penutupan: tuliskan mengapa situs ini ditutup."))
+        messages.error(request, CLOSE_REASON)
     return redirect(site)
 
 
@@ -374,20 +398,15 @@ def link_create(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.link_create(
-                user=request.user,
-                site_a=site,
-                site_b=form.cleaned_data["other"],
-                kind=form.cleaned_data["kind"],
-                start_date=form.cleaned_data["start_date"],
-                note=form.cleaned_data["note"],
-                evidence=form.cleaned_data["evidence"],
-            )
+            outcome = _link_create_post(request, site, form)
         except ValidationError as exc:
             _show_validation_error(form, exc)
         else:
-            messages.success(request, _("Keterhubungan disimpan."))
-            return redirect(site)
+            if outcome == "preview":
+                return _to_preview(request, "services:link_create_preview", pk)
+            if outcome == "saved":
+                messages.success(request, _("Keterhubungan disimpan."))
+                return redirect(site)
     first = selectors.referral_first_candidates(request.user, site, search)
     candidates = selectors.link_candidates(request.user, site, search, first=first)
     chosen = form["other"].value() if form.is_bound else None
@@ -405,6 +424,47 @@ def link_create(request, pk):
     )
 
 
+# Posted by the confirmation page when the form had a file: it asks for the file again.
+EVIDENCE_AGAIN = "evidence_again"
+
+
+def _link_create_post(request, site, form) -> str:
+    """Once confirmed, save the link ("saved"). Before, check it as saving would and answer
+    "preview" (a preview only for a link that can be saved: else the form shows the
+    refusal). "" when the form got an error."""
+    data = form.cleaned_data
+    if not _confirmed(request):
+        services.link_create_check(
+            user=request.user,
+            site_a=site,
+            site_b=data["other"],
+            kind=data["kind"],
+            evidence=data["evidence"],
+        )
+        return "preview"
+    if request.POST.get(EVIDENCE_AGAIN) == "1" and not data["evidence"]:
+        # A file cannot be carried across a page: the confirmation page asks for the file
+        # chosen on the form again, and saving without it would drop the evidence unseen.
+        form.add_error("evidence", _("Dokumen bukti: pilih lagi berkasnya sebelum menyimpan."))
+        return ""
+    services.link_create(
+        user=request.user,
+        site_a=site,
+        site_b=data["other"],
+        kind=data["kind"],
+        start_date=data["start_date"],
+        note=data["note"],
+        evidence=data["evidence"],
+    )
+    return "saved"
+
+
+STALE_LINK = gettext_lazy(
+    "Keterhubungan ini sudah berubah sejak halaman dibuka. Periksa lalu ulangi bila masih perlu."
+)
+LINK_END_DATE = gettext_lazy("Tanggal berakhir: isi tanggal yang sah.")
+
+
 @require_POST
 def link_end(request, pk):
     link = get_object_or_404(
@@ -412,6 +472,8 @@ def link_end(request, pk):
     )
     if not selectors.link_may_change(request.user, link):
         raise PermissionDenied(_("Anda tidak berhak mengakhiri keterhubungan ini."))
+    if not _confirmed(request):
+        return _to_preview(request, "services:link_end_preview", pk)
     back = link.site_a if selectors.site_may_change(request.user, link.site_a) else link.site_b
     form = LinkEndForm(request.POST)
     if form.is_valid():
@@ -428,17 +490,13 @@ def link_end(request, pk):
                 for error in errors:
                     messages.error(request, error)
         except services.StaleLink:
-            messages.error(
-                request,
-                _(
-                    "Keterhubungan ini sudah berubah sejak halaman dibuka. Periksa lalu ulangi "
-                    "bila masih perlu."
-                ),
-            )
+            messages.error(request, STALE_LINK)
         else:
             messages.success(request, _("Keterhubungan diakhiri."))
+    elif "version" in form.errors:  # not a number: refused like a stale page
+        messages.error(request, STALE_LINK)
     else:
-        messages.error(request, _("Tanggal berakhir: isi tanggal yang sah."))
+        messages.error(request, LINK_END_DATE)
     return redirect(back)
 
 
