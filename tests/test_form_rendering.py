@@ -182,7 +182,7 @@ def test_a_form_without_errors_has_no_summary(client, lurah):
     # The point's live check is there, empty, for site_form.js to fill.
     check = _tag(html, "location-check")
     assert 'aria-live="polite"' in check
-    assert "Titik di luar %(area)s: pilih titik di dalam garis batas." in check
+    assert "Titik di luar {area}: pilih titik di dalam garis batas." in check
 
 
 def test_a_filter_form_with_a_bad_value_in_its_url_is_no_refused_form(client, lurah):

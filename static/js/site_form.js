@@ -124,7 +124,7 @@
     var result = latlng ? checkPoint(latlng) : null;
     if (!result) { return; }
     var text = status.getAttribute(result.inside ? "data-inside" : "data-outside");
-    status.textContent = text.replace("%(area)s", result.area);
+    status.textContent = text.replace("{area}", result.area);
     status.className = "location-check " + (result.inside ? "ok" : "error");
     [latInput, lonInput].forEach(function (input) {
       if (result.inside) { input.removeAttribute("aria-invalid"); }
