@@ -8,6 +8,7 @@ import re
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -269,3 +270,15 @@ def test_fields_of_every_form_are_bound_with_their_errors():
     assert 'aria-invalid="true"' in html and 'aria-describedby="id_name_error"' in html
     assert form["location"].error_target_id == "id_location-map"
     assert form["types"].error_target_id == "id_types_0"
+
+
+def test_a_template_may_name_its_forms_for_the_summary():
+    form = _Plain({"name": "", "colour": "a", "version": "1"})
+    page = Template("{% load form_errors %}{% error_summary form %}")
+    html = page.render(Context({"form": form, "request": RequestFactory().get("/")}))
+    assert _links(_summary(html)) == ["id_name"]
+    # Without naming them, a GET page lists nothing (only the answer to a POST does).
+    bare = Template("{% load form_errors %}{% error_summary %}")
+    assert bare.render(Context({"form": form, "request": RequestFactory().get("/")})) == ""
+    posted = bare.render(Context({"form": form, "request": RequestFactory().post("/")}))
+    assert _links(_summary(posted)) == ["id_name"]
