@@ -8,7 +8,9 @@
 // judged differently); this one only spares the user a refused save.
 //
 // Built from small functions: another layer that follows the point (a circle around it, say)
-// is one more function added with onPointMoved(fn).
+// is one more function added with onPointMoved(fn); fn gets the point's L.LatLng, or null
+// when the point is removed. It is first called once the outlines are drawn (with the
+// point of an edit or of a refused save).
 (function () {
   "use strict";
   var latInput = document.getElementById("id_latitude");
@@ -122,7 +124,10 @@
   function showCheck(latlng) {
     if (!status) { return; }
     var result = latlng ? checkPoint(latlng) : null;
-    if (!result) { return; }
+    if (!result) {
+      if (!latlng) { clearCheck(); }
+      return;
+    }
     var text = status.getAttribute(result.inside ? "data-inside" : "data-outside");
     status.textContent = text.replace("{area}", result.area);
     status.className = "location-check " + (result.inside ? "ok" : "error");
@@ -133,6 +138,18 @@
     });
   }
   onPointMoved(showCheck);
+
+  // No point (deleted with the toolbar): nothing to say, nothing marked by this check.
+  function clearCheck() {
+    status.textContent = "";
+    status.className = "location-check";
+    [latInput, lonInput].forEach(function (input) {
+      if ((input.getAttribute("aria-describedby") || "").indexOf(status.id) !== -1) {
+        input.removeAttribute("aria-invalid");
+        setDescribedBy(input, status.id, false);
+      }
+    });
+  }
 
   // ---- the map ----
 
@@ -221,7 +238,7 @@
       // where both show (the widget alone centres on the point at a street's scale).
       var c = fromRaw();
       fitPointAndOutline(c, group);
-      showCheck(c);
+      pointMoved(c);
     });
     map.on("click", function (ev) { place(ev.latlng, false); });
     // The drawing toolbar: a new marker, or the marker dragged in its edit mode.
@@ -236,6 +253,9 @@
         fillInputs(ev.layer.getLatLng());
         pointMoved(ev.layer.getLatLng());
       }
+    });
+    map.on("draw:deleted", function () {
+      setTimeout(function () { pointMoved(fromRaw()); }, 0);
     });
     // Saved or cancelled: the widget's value is what counts again.
     map.on("draw:editstop", function () {
