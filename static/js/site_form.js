@@ -202,7 +202,11 @@
     } else {
       bounds = group.getBounds();
     }
-    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [24, 24], animate: false }); }
+    if (!bounds.isValid()) { return; }
+    var fit = function () { map.fitBounds(bounds, { padding: [24, 24], animate: false }); };
+    // The widget zooms onto the point with an animation when it loads; a view set while that
+    // runs is undone when it ends (outlines from the browser's cache come that fast).
+    if (map._animatingZoom) { map.once("zoomend", fit); } else { fit(); }
   }
 
   function smallest(features) {

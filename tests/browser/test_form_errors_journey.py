@@ -41,6 +41,18 @@ def _spot_outside_on_screen(page) -> tuple[float, float]:
     raise AssertionError("no point of another kelurahan in the map's view")
 
 
+def _wait_until_shown(page, point, extent):
+    """The map's view holds the point and the whole extent (the outline's box), soon."""
+    (lat, lon), (xmin, ymin, xmax, ymax) = point, extent
+    page.wait_for_function(
+        f"""([lat, lon, xmin, ymin, xmax, ymax]) => {{
+            const b = window["{SITE_FORM_MAP}"].getBounds();
+            return b.contains([lat, lon]) && b.contains([[ymin, xmin], [ymax, xmax]]);
+        }}""",
+        arg=[lat, lon, xmin, ymin, xmax, ymax],
+    )
+
+
 def _in_view(page, locator) -> bool:
     box = locator.bounding_box()
     height = page.viewport_size["height"]
@@ -109,14 +121,7 @@ def test_a_point_outside_the_kelurahan_is_said_at_once_and_a_save_is_refused_leg
 
     # The map shows the point and the kelurahan's outline together; the check says outside.
     expect(check).to_have_text(OUTSIDE)
-    shown = page.evaluate(
-        f"""([lat, lon, xmin, ymin, xmax, ymax]) => {{
-            const b = window["{SITE_FORM_MAP}"].getBounds();
-            return [b.contains([lat, lon]), b.contains([[ymin, xmin], [ymax, xmax]])];
-        }}""",
-        [out_lat, out_lon, xmin, ymin, xmax, ymax],
-    )
-    assert shown == [True, True], f"point shown, outline shown: {shown}"
+    _wait_until_shown(page, (out_lat, out_lon), (xmin, ymin, xmax, ymax))
 
     # One scale bar, metric only, and true: its bar is as long on the map as its label says.
     scale = the_map.locator(".leaflet-control-scale-line")
@@ -141,4 +146,11 @@ def test_a_point_outside_the_kelurahan_is_said_at_once_and_a_save_is_refused_leg
     expect(the_map).to_be_focused()
     assert _in_view(page, page.locator(".form-map label[for=id_location]"))
     expect(the_map).to_have_attribute("aria-describedby", re.compile(r"\bid_location_error\b"))
+
+    # Editing a site: no summary, the point said inside, the map on the point and its outline.
+    page.goto(reverse("services:site_edit", args=[hub.pk]))
+    expect(page.locator("h1")).to_have_text("Ubah situs")
+    expect(check).to_have_text(INSIDE)
+    expect(page.locator("#error-summary")).to_have_count(0)
+    _wait_until_shown(page, (hub.location.y, hub.location.x), (xmin, ymin, xmax, ymax))
     journey.finish(page)
