@@ -1,15 +1,28 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 from django.views import i18n
 
 from . import lockout
 from .locale import language_save
 
 
+class LoginForm(AuthenticationForm):
+    # The page's own words for a refused sign-in, shown in its error summary; the summary's
+    # link goes to the user name (the error belongs to the pair, not to one field).
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Nama pengguna atau kata sandi salah. Periksa keduanya lalu coba lagi."),
+    }
+    non_field_errors_at = "id_username"
+
+
 class LoginView(auth_views.LoginView):
     """Django's login, with a warning when one more wrong password locks the sign-in."""
 
     template_name = "accounts/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
     def form_invalid(self, form):

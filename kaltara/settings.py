@@ -277,6 +277,9 @@ LEAFLET_CONFIG = {
     else [],
     "RESET_VIEW": False,
     "NO_GLOBALS": False,
+    # One scale bar (L.control.scale), in metres only: the portal's distances are metres
+    # (walking distance to a hub, a point's distance to a duplicate).
+    "SCALE": "metric",
 }
 
 # Content Security Policy: scripts, styles, fetches and forms only from the portal itself,

@@ -22,6 +22,11 @@ class SiteMapWidget(LeafletWidget):
     geom_type = "POINT"
     # The lat/lon inputs beside the map are kept in step with it by site_form.js.
 
+    def error_target_id(self, id_: str) -> str:
+        # The error summary's link goes to the map (django-leaflet's "<id>-map" element, a
+        # focus stop), not to the hidden textarea that holds the point.
+        return f"{id_}-map"
+
     def deserialize(self, value):
         # Re-displaying a submitted form: parse like the field does, never with GDAL.
         try:
@@ -145,6 +150,10 @@ class SiteForm(CleanTextMixin, forms.Form):
         label=gettext_lazy("Saya sudah memeriksa: ini bukan situs yang sama, simpan saja."),
         required=False,
     )
+
+    # Typed coordinates are the keyboard way to set the location: its errors are theirs too
+    # (web/form_rendering.py, PortalBoundField).
+    errors_also_at = {"latitude": ("location",), "longitude": ("location",)}
 
     def __init__(self, *args, site=None, proposed=None, **kwargs):
         """`proposed`: values of the site's open pending change, shown instead of the live

@@ -10,7 +10,7 @@ from contextvars import ContextVar
 
 from django.forms.renderers import DjangoTemplates
 
-from web.form_rendering import SELECT_TEMPLATE, select_html
+from web.form_rendering import SELECT_TEMPLATE, PortalBoundField, select_html
 
 _current_request: ContextVar = ContextVar("kaltara_csp_request", default=None)
 
@@ -41,6 +41,9 @@ def current_nonce() -> str:
 
 
 class NonceFormRenderer(DjangoTemplates):
+    # Every form's fields, tied to their errors (web/form_rendering.py).
+    bound_field_class = PortalBoundField
+
     def render(self, template_name, context, request=None):
         # Selects are written in Python (same markup, a fraction of the time).
         if template_name == SELECT_TEMPLATE and "widget" in context:

@@ -86,8 +86,8 @@ def test_it_lets_provincial_staff_draft_preview_and_activate_a_policy(journey):
 
     # The same login reaches the catalogue it owns in the admin, the policy read-only there.
     page.goto("/admin/")
-    expect(page.get_by_role("link", name="Jenis layanan")).to_be_visible()
-    page.get_by_role("link", name="Jenis layanan").click()
+    expect(page.get_by_role("link", name="Jenis layanan", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Jenis layanan", exact=True).click()
     expect(page.get_by_role("link", name=re.compile("Posyandu"))).to_be_visible()
     journey.finish(page)
 
