@@ -192,6 +192,7 @@ def kawasan_nearby_of_type(
         .filter(_near__lte=bound)
         .select_related("kelurahan")
         .defer("kelurahan__boundary", "kelurahan__centroid")
+        .prefetch_related("types")
         .order_by("_near", "name", "pk")
         .distinct()[: NEARBY_LIMIT * 2]
     )
