@@ -16,6 +16,7 @@ from scoring import selectors as scoring_selectors
 from sites.models import OperatingStatus, ReviewState, ServiceType, Site
 
 from .conftest import JOURNEY_MARKS, expect
+from .steps import assert_fits_width, assert_tappable
 
 pytestmark = JOURNEY_MARKS
 
@@ -66,6 +67,15 @@ def test_a_lurah_adds_a_nearby_site_from_a_next_step_and_sees_the_gain(journey):
     row = page.locator("#nearby-existing li", has_text=NEIGHBOUR_PATBM)
     expect(row).to_contain_text(re.compile(r"\d+ m dari pusat"))
     expect(page.locator("#site-form")).to_be_visible()  # a new one can still be registered
+    journey.screenshot(page, "next_step-add_type")
+    # The same page on a phone: no sideways scroll, the one-tap add easy to hit.
+    phone = journey.page("lurah.rawabunga", phone=True)
+    phone.goto(page.url)
+    expect(phone.locator("#nearby-existing li", has_text=NEIGHBOUR_PATBM)).to_be_visible()
+    journey.wait_idle(phone)
+    assert_fits_width(phone)
+    assert_tappable(phone.get_by_role("link", name="Tambahkan ke kawasan"))
+    journey.screenshot(phone, "next_step-add_type-phone")
     row.get_by_role("link", name="Tambahkan ke kawasan").click()
 
     # The member-add preview, then the confirmation.
