@@ -14,6 +14,8 @@ check the rights as for any edit. The access checks are the write views' own
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -41,6 +43,9 @@ from web.returning import return_path
 
 from . import next_steps
 from .reports import kawasan_reports
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 COMPONENT_LABELS = {
     "coverage": gettext_lazy("Cakupan"),
@@ -260,7 +265,8 @@ def kawasan_add_type(request, pk) -> HttpResponse:
     if page is None:
         raise Http404
     form = SiteForm(request.POST or None, initial={"types": [page.service_type]})
-    duplicates, hidden_duplicates, stale = None, 0, ""
+    duplicates, hidden_duplicates = None, 0
+    stale: StrOrPromise = ""
     version = kawasan.version
     if request.method == "POST" and form.is_valid():
         raw = request.POST.get(KAWASAN_VERSION, "")

@@ -216,7 +216,7 @@ def site_form_initial(type_code: str) -> dict:
     return {"types": chosen} if chosen else {}
 
 
-def show_validation_error(form: forms.Form, exc: ValidationError) -> None:
+def show_validation_error(form: forms.BaseForm, exc: ValidationError) -> None:
     """A service's refusal on the form: on its field when it names one, else above it."""
     if hasattr(exc, "error_dict"):
         for name, errors in exc.error_dict.items():
