@@ -27,7 +27,7 @@ from kawasan import selectors as kawasan_selectors
 from kawasan.models import Kawasan
 from scoring import core, explain
 from sites import selectors as site_selectors
-from sites.models import ServiceType, Site
+from sites.models import ReviewState, ServiceType, Site
 from sites.review import selectors as review_selectors
 from web.returning import PARAM as KEMBALI
 
@@ -111,11 +111,15 @@ def set_hub_url(ctx: StepContext, site_id: int) -> str | None:
 
 
 def verify_url(ctx: StepContext, site_id: int) -> str | None:
-    # The checklist page: "Simpan dan ajukan untuk verifikasi" is the submission.
+    """A submitted site: its suku dinas officer's review page. Any other: the checklist page,
+    whose "Simpan dan ajukan untuk verifikasi" is the submission, for who may change it."""
     site = ctx.members.get(site_id)
     if site is None:
         return None
-    if site_selectors.site_may_change(ctx.user, site):
+    if site.review_state == ReviewState.SUBMITTED:
+        if review_selectors.site_may_review(ctx.user, site):
+            return ctx.url("services:site_review", site_id)
+    elif site_selectors.site_may_change(ctx.user, site):
         return ctx.url("services:checklist_edit", site_id)
     return site.get_absolute_url()
 

@@ -341,6 +341,7 @@ def _review_page(request, site, verify_form, refused=None):
             "events": ReviewEvent.objects.filter(site=site)
             .select_related("user")
             .order_by("-at", "-pk")[:10],
+            "kembali": return_path(request),  # a next step's way back to its score
         },
     )
 
@@ -376,7 +377,7 @@ def site_verify(request, pk):
         _errors(request, exc)
         return redirect(site)
     messages.success(request, _("Situs %(name)s diverifikasi.") % {"name": site.name})
-    return redirect("services:review_queue")
+    return redirect(return_path(request) or "services:review_queue")
 
 
 @require_POST

@@ -314,6 +314,21 @@ def test_verify_reverify_and_hub_steps_open_their_pages(client, lurah, sudinkes,
     assert 'name="kembali"' in form[: form.index("</form>")]
 
 
+def test_a_submitted_site_opens_its_review_for_the_officer_and_its_page_for_the_lurah(
+    client, lurah, sudinkes, kawasan, sites
+):
+    Site.objects.filter(pk=sites["stale"].pk).update(review_state=ReviewState.SUBMITTED)
+    step = core.Step(kind="verify_site", points=1.0, site_ids=(sites["stale"].pk,))
+    assert next_steps.step_url(step, step_ctx(lurah, kawasan)) == sites["stale"].get_absolute_url()
+    url = next_steps.step_url(step, step_ctx(sudinkes, kawasan))
+    assert urlsplit(url).path == reverse("services:site_review", args=[sites["stale"].pk])
+    client.force_login(sudinkes)
+    html = client.get(url).content.decode()
+    form = html[html.index('id="verify-form"') :]
+    back = query(url)["kembali"].replace("&", "&amp;")
+    assert f'name="kembali" value="{back}"' in form[: form.index("</form>")]
+
+
 def test_without_the_right_a_step_opens_the_site_page_or_nothing(lurah_other, kawasan, sites):
     ctx = step_ctx(lurah_other, kawasan)  # public members visible, nothing changeable
     for kind in ("set_hub", "verify_site", "reverify_site"):
