@@ -289,7 +289,6 @@ def kawasan_add_type(request, pk) -> HttpResponse:
                 % {"name": site.name, "kawasan": kawasan.name},
             )
             return redirect(return_path(request) or kawasan)
-    back = return_path(request)
     return render(
         request,
         "kawasan/add_type.html",
@@ -303,7 +302,6 @@ def kawasan_add_type(request, pk) -> HttpResponse:
             "duplicates": duplicates,
             "hidden_duplicates": hidden_duplicates,
             "territory_urls": site_selectors.territory_urls(request.user),
-            "kembali": back,
-            "add_query": {KEMBALI: back} if back else {},
+            "kembali": return_path(request),  # carried by the nearby sites' add links
         },
     )

@@ -383,9 +383,9 @@ def link_create(request, pk):
             messages.success(request, _("Keterhubungan disimpan."))
             return redirect(return_path(request) or site)
     first = selectors.referral_first_candidates(request.user, site, search)
-    if prefill:  # the chosen end first, wherever it would come by distance
-        first = [prefill, *(row for row in first if row[0].pk != prefill[0].pk)]
-    candidates = selectors.link_candidates(request.user, site, search, first=first)
+    # The chosen end first, wherever it would come by distance (not marked as a referral).
+    lead = [prefill, *(r for r in first if r[0].pk != prefill[0].pk)] if prefill else first
+    candidates = selectors.link_candidates(request.user, site, search, first=lead)
     chosen = form["other"].value()
     return render(
         request,
