@@ -34,6 +34,7 @@ from scoring import kawasan_preview as scoring_preview
 from scoring import selectors as scoring_selectors
 from scoring.kawasan_preview import KawasanPreview
 from sites import selectors as site_selectors
+from sites import views as site_views
 from sites.editing import LikelyDuplicate
 from sites.forms import SiteForm, show_validation_error
 from sites.models import Site
@@ -301,7 +302,7 @@ def kawasan_add_type(request, pk) -> HttpResponse:
             "kawasan_stale": stale,
             "duplicates": duplicates,
             "hidden_duplicates": hidden_duplicates,
-            "territory_urls": site_selectors.territory_urls(request.user),
+            "territory_urls": site_views.territory_urls(request.user),
             "kembali": return_path(request),  # carried by the nearby sites' add links
         },
     )

@@ -80,12 +80,6 @@ def site_may_change(user, site: Site) -> bool:
     return scoping.may_change(user, region_code=site.kelurahan_id, sector_ids=site_sector_ids(site))
 
 
-def territory_urls(user, right=Right.CHANGE) -> list[str]:
-    # Outlines of the user's territory on a map: orientation even without base tiles.
-    codes = sorted({g.region_code for g in scoping.grants_with(user, right)})
-    return [reverse("regions:boundary", args=[code]) for code in codes]
-
-
 def user_may_create_sites(user) -> bool:
     return bool(scoping.grants_with(user, Right.CHANGE))
 

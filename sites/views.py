@@ -192,7 +192,13 @@ def _mask_link(value: str) -> str:
     return f"{kind}: {selectors.HIDDEN_SITE}" if sep else value
 
 
-_territory_urls = selectors.territory_urls
+def territory_urls(user, right=scoping.Right.CHANGE):
+    # Outlines of the user's territory on a map: orientation even without base tiles.
+    codes = sorted({g.region_code for g in scoping.grants_with(user, right)})
+    return [reverse("regions:boundary", args=[code]) for code in codes]
+
+
+_territory_urls = territory_urls  # (also the kawasan's add page's site form)
 
 
 _show_validation_error = show_validation_error

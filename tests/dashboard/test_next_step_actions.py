@@ -100,6 +100,12 @@ def land(client, response):
     return [str(m) for m in page.context["messages"]], page
 
 
+def link_data(other, kind) -> dict:
+    # "confirm": the flag of the link form's score preview, posted by its confirmation (a
+    # form without that preview ignores it).
+    return {"other": other, "kind": kind, "start_date": "2024-01-01", "confirm": "1"}
+
+
 def gain(before, after) -> str:
     return next_steps.gain_message(before, after)
 
@@ -353,9 +359,7 @@ def test_linking_lands_back_with_the_gain_recomputed(client, lurah, kawasan, sit
         core.Step(kind="link_sites", points=1.0, site_ids=(sites["rptra"].pk, sites["sd"].pk)),
         step_ctx(lurah, kawasan),
     )
-    response = client.post(
-        url, {"other": sites["sd"].pk, "kind": "joint_programme", "start_date": "2024-01-01"}
-    )
+    response = client.post(url, link_data(sites["sd"].pk, "joint_programme"))
     assert SiteLink.objects.filter(
         site_a=min(sites["rptra"], sites["sd"], key=lambda s: s.pk)
     ).exists()
@@ -449,7 +453,7 @@ def test_an_action_that_changes_nothing_says_so_plainly(client, lurah, kawasan, 
     client.force_login(lurah)
     response = client.post(
         reverse("services:link_create", args=[a]) + f"?kembali={quote(back)}",
-        {"other": b, "kind": "referral", "start_date": "2024-01-01"},
+        link_data(b, "referral"),
     )
     after = live_total(kawasan)
     assert SiteLink.objects.filter(site_a_id=a, site_b_id=b).exists() and after == before
@@ -532,6 +536,6 @@ def test_an_outside_kembali_is_not_followed(client, lurah, kawasan, sites):
     url = reverse("services:link_create", args=[sites["rptra"].pk])
     response = client.post(
         url + "?kembali=https://evil.example/",
-        {"other": sites["sd"].pk, "kind": "joint_programme", "start_date": "2024-01-01"},
+        link_data(sites["sd"].pk, "joint_programme"),
     )
     assert response["Location"] == sites["rptra"].get_absolute_url()
