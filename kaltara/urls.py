@@ -4,9 +4,11 @@ from django.urls import include, path
 from accounts import views as accounts_views
 from dashboards import urls as dashboards_urls
 from dashboards import urls_kawasan as kawasan_pages_urls
+from dashboards import urls_services as services_pages_urls
 from dashboards import views as dashboards_views
 from exports import urls as exports_urls
 from kawasan import urls as kawasan_urls
+from sites import urls as sites_urls
 from web import views as web_views
 
 urlpatterns = [
@@ -19,7 +21,12 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("wilayah/", include("dashboards.urls_regions")),
     path("situs/excel/", include("sites.spreadsheet.urls")),
-    path("situs/", include("sites.urls")),
+    # The site writes (sites) and the confirmation pages that show the kawasan scores they
+    # reach (dashboards), in one namespace, as for kawasan below.
+    path(
+        "situs/",
+        include((sites_urls.urlpatterns + services_pages_urls.patterns, sites_urls.app_name)),
+    ),
     # The kawasan writes (kawasan) and the pages that show their scores (dashboards), in one
     # namespace: the kawasan app may not read scoring, which sits above it.
     path("kawasan/", include((kawasan_urls.patterns + kawasan_pages_urls.patterns, "kawasan"))),

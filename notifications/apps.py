@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NotificationsConfig(AppConfig):
     name = "notifications"
-    verbose_name = "Notifikasi"
+    verbose_name = _("Notifikasi")
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in

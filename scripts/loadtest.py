@@ -86,6 +86,11 @@ PING, LURAH = "ping (signed in)", "lurah dashboard"
 P95_TARGET_MS = 200.0
 RATIO_TARGET = 0.40
 
+# What the site map asks for (sites/map_data.py): the province's first view (clusters counted
+# on the server) and a close-up of central Jakarta (the sites themselves).
+SITE_MAP_PROVINCE = "/situs/peta.geojson?bbox=104,-6.76,109.44,-4.81&zoom=8"
+SITE_MAP_CLOSE_UP = "/situs/peta.geojson?bbox=106.8,-6.22,106.86,-6.18&zoom=15"
+
 # --mix: each role's pages and how often a user of that role opens them (weights). `{region}`
 # is the user's own region. These are the pages officials open every day; forms and
 # exports are measured by the test suite and `make faults`, not here.
@@ -123,7 +128,8 @@ MIX_PAGES = {
         ("choropleth page", "/peringkat/peta/", 1),
         ("choropleth data", "/peringkat/peta.geojson", 2),
         ("site list", "/situs/", 1),
-        ("site map data (all Jakarta)", "/situs/peta.geojson", 1),
+        ("site map data (all Jakarta)", SITE_MAP_PROVINCE, 1),
+        ("site map data (close up)", SITE_MAP_CLOSE_UP, 1),
         ("audit trail", "/audit/", 1),
         ("exports", "/ekspor/", 1),
     ],

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SitesConfig(AppConfig):
@@ -7,4 +8,4 @@ class SitesConfig(AppConfig):
     # types and permissions are the same rows as before.
     name = "sites"
     label = "services"
-    verbose_name = "Situs layanan"
+    verbose_name = _("Situs layanan")

@@ -169,18 +169,23 @@ def _site_update_live(*, user, site: Site, data: dict, version: int) -> Site:
     return site
 
 
+def site_close_check(*, user, site: Site, reason: str) -> None:
+    """The refusals of site_close, writing nothing: its confirmation page shows them first."""
+    if not selectors.site_may_change(user, site):
+        raise PermissionDenied(_("Anda tidak berhak menutup situs ini."))
+    if site.operating_status == OperatingStatus.CLOSED:
+        raise ValidationError({"reason": _("Situs ini sudah tutup.")})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Alasan: tuliskan mengapa situs ini ditutup.")})
+
+
 def site_close(*, user, site: Site, reason: str, version: int) -> Site:
     """Mark the site closed if nobody saved it since `version`; else StaleEdit.
 
     The row, its history, documents and links are kept.
     """
-    if not selectors.site_may_change(user, site):
-        raise PermissionDenied(_("Anda tidak berhak menutup situs ini."))
-    if site.operating_status == OperatingStatus.CLOSED:
-        raise ValidationError({"reason": _("Situs ini sudah tutup.")})
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Alasan: tuliskan mengapa situs ini ditutup.")})
+    site_close_check(user=user, site=site, reason=reason)
+    reason = reason.strip()
     with transaction.atomic():
         updated = Site.objects.filter(pk=site.pk, version=version).update(
             operating_status=OperatingStatus.CLOSED,
@@ -314,17 +319,20 @@ def _link_label(link_kind: str, other: Site) -> str:
     return f"{LinkKind(link_kind).label}: {other.name}"
 
 
-def link_create(
-    *,
-    user,
-    site_a: Site,
-    site_b: Site,
-    kind: str,
-    start_date: date | None = None,
-    note: str = "",
-    evidence=None,
-) -> SiteLink:
-    """Link two sites. The pair is stored ordered (site_a < site_b) so it is one row."""
+def _duplicate_link(site_a: Site, site_b: Site, kind: str) -> ValidationError:
+    return ValidationError(
+        {
+            "kind": _(
+                "Jenis keterhubungan: %(a)s dan %(b)s sudah terhubung sebagai %(kind)s. "
+                "Akhiri keterhubungan itu dulu atau pilih jenis lain."
+            )
+            % {"a": site_a.name, "b": site_b.name, "kind": LinkKind(kind).label}
+        }
+    )
+
+
+def link_create_check(*, user, site_a: Site, site_b: Site, kind: str, evidence=None) -> None:
+    """The refusals of link_create, writing nothing: its confirmation page shows them first."""
     if site_a.pk == site_b.pk:
         raise ValidationError({"other": _("Situs lain: pilih situs yang berbeda.")})
     if site_a.pk > site_b.pk:
@@ -346,21 +354,28 @@ def link_create(
                     % {"name": s.name}
                 }
             )
-    start_date = start_date or timezone.localdate()
     if evidence:
         document_validate(evidence, field_name="evidence")
-    duplicate_error = ValidationError(
-        {
-            "kind": _(
-                "Jenis keterhubungan: %(a)s dan %(b)s sudah terhubung sebagai %(kind)s. "
-                "Akhiri keterhubungan itu dulu atau pilih jenis lain."
-            )
-            % {"a": site_a.name, "b": site_b.name, "kind": LinkKind(kind).label}
-        }
-    )
     active = SiteLink.objects.filter(site_a=site_a, site_b=site_b, kind=kind, end_date__isnull=True)
     if active.exists():
-        raise duplicate_error
+        raise _duplicate_link(site_a, site_b, kind)
+
+
+def link_create(
+    *,
+    user,
+    site_a: Site,
+    site_b: Site,
+    kind: str,
+    start_date: date | None = None,
+    note: str = "",
+    evidence=None,
+) -> SiteLink:
+    """Link two sites. The pair is stored ordered (site_a < site_b) so it is one row."""
+    link_create_check(user=user, site_a=site_a, site_b=site_b, kind=kind, evidence=evidence)
+    if site_a.pk > site_b.pk:
+        site_a, site_b = site_b, site_a
+    start_date = start_date or timezone.localdate()
     try:
         with transaction.atomic():
             link = SiteLink.objects.create(
@@ -378,7 +393,7 @@ def link_create(
             signals.link_changed.send(sender=SiteLink, link=link, user=user)
     except IntegrityError as exc:
         # Someone made the same link between the check and the insert: the constraint holds.
-        raise duplicate_error from exc
+        raise _duplicate_link(site_a, site_b, kind) from exc
     return link
 
 
@@ -386,11 +401,9 @@ class StaleLink(Exception):
     """The link changed since its page was read, or the form carried no version."""
 
 
-def link_end(
-    *, user, link: SiteLink, version: int | None, end_date: date | None = None, reason: str = ""
-) -> SiteLink:
-    """End an active link if nobody changed it since `version` (missing: refused like stale,
-    StaleEdit). The row stays, with its end date, as history."""
+def link_end_check(*, user, link: SiteLink, end_date: date | None = None) -> date:
+    """The refusals of link_end, writing nothing (its confirmation page shows them first);
+    the end date the link would get (none given: today)."""
     if not selectors.link_may_change(user, link):
         raise PermissionDenied(_("Anda tidak berhak mengakhiri keterhubungan ini."))
     if link.end_date is not None:
@@ -403,6 +416,15 @@ def link_end(
                 % {"start": formats.date_format(link.start_date)}
             }
         )
+    return end_date
+
+
+def link_end(
+    *, user, link: SiteLink, version: int | None, end_date: date | None = None, reason: str = ""
+) -> SiteLink:
+    """End an active link if nobody changed it since `version` (missing: refused like stale,
+    StaleEdit). The row stays, with its end date, as history."""
+    end_date = link_end_check(user=user, link=link, end_date=end_date)
     with transaction.atomic():
         updated = version is not None and SiteLink.objects.filter(
             pk=link.pk, end_date__isnull=True, version=version

@@ -6,18 +6,23 @@ import json
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    conditional_page,
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
 from accounts import scoping
 from web.audit import audited_download
 from web.returning import return_path
 
-from . import editing, selectors, services
+from . import editing, map_data, selectors, services
 from .filters import SiteFilter
 from .forms import (
     LinkEndForm,
@@ -79,7 +84,7 @@ def site_list(request):
 
 @require_GET
 def site_map(request):
-    site_filter, _qs = _filtered(request)
+    site_filter, qs = _filtered(request)
     return render(
         request,
         "services/site_map.html",
@@ -89,14 +94,23 @@ def site_map(request):
             or [reverse("regions:boundary", args=["31"])],
             "query": request.GET.urlencode(),
             "may_create": selectors.user_may_create_sites(request.user),
+            # Where the filtered sites are: the first view fits them, then asks for its data.
+            "extent": map_data.site_map_extent(qs),
         },
     )
 
 
 @require_GET
+@conditional_page  # an ETag over the body: panning back to a view is answered 304
 def site_map_data(request):
+    """What the map's view shows: ?bbox=minlon,minlat,maxlon,maxlat&zoom=N and the filters
+    of the list; clusters below CLUSTER_BELOW_ZOOM, the sites themselves from it on."""
+    try:
+        view = map_data.map_view_from(request.GET)
+    except map_data.MapQueryError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
     _site_filter, qs = _filtered(request)
-    body = json.dumps(selectors.site_map_features(qs), ensure_ascii=False)
+    body = json.dumps(map_data.site_map_data(qs, view), ensure_ascii=False)
     response = HttpResponse(body, content_type="application/geo+json")
     response["Cache-Control"] = "private, no-cache"
     return response
@@ -295,15 +309,39 @@ def site_edit(request, pk):
     )
 
 
+# The three site edits that reach kawasan scores (a link added or ended, a site closed) write
+# only when their confirmation page posts this flag back. The page scores the kawasan before
+# and after (services:*_preview, in dashboards: scoring sits above sites); a post without
+# the flag (a form opened before the preview existed, a script) is sent there with its data.
+CONFIRM = "confirm"
+
+
+def _confirmed(request) -> bool:
+    return request.POST.get(CONFIRM) == "1"
+
+
+def _to_preview(request, name: str, pk) -> HttpResponseRedirect:
+    # 307: the browser posts the same data (the evidence file too) to the preview.
+    url = reverse(name, args=[pk])
+    if request.META.get("QUERY_STRING"):
+        url += "?" + request.META["QUERY_STRING"]
+    response = HttpResponseRedirect(url)
+    response.status_code = 307
+    return response
+
+
 STALE_CLOSE = gettext_lazy(
     "Situs ini sudah diubah orang lain, atau halaman ini sudah lama terbuka. Periksa datanya "
     "lalu tutup lagi bila perlu."
 )
+CLOSE_REASON = gettext_lazy("Alasan penutupan: tuliskan mengapa situs ini ditutup.")
 
 
 @require_POST
 def site_close(request, pk):
     site = _changeable_site(request, pk)
+    if not _confirmed(request):
+        return _to_preview(request, "services:site_close_preview", pk)
     form = SiteCloseForm(request.POST)
     if form.is_valid():
         try:
@@ -324,7 +362,7 @@ def site_close(request, pk):
     elif "version" in form.errors:  # missing or not a number: refused like a stale page
         messages.error(request, STALE_CLOSE)
     else:
-        messages.error(request, _("Alasan penutupan: tuliskan mengapa situs ini ditutup."))
+        messages.error(request, CLOSE_REASON)
     return redirect(site)
 
 
@@ -374,20 +412,15 @@ def link_create(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.link_create(
-                user=request.user,
-                site_a=site,
-                site_b=form.cleaned_data["other"],
-                kind=form.cleaned_data["kind"],
-                start_date=form.cleaned_data["start_date"],
-                note=form.cleaned_data["note"],
-                evidence=form.cleaned_data["evidence"],
-            )
+            outcome = _link_create_post(request, site, form)
         except ValidationError as exc:
             _show_validation_error(form, exc)
         else:
-            messages.success(request, _("Keterhubungan disimpan."))
-            return redirect(return_path(request) or site)
+            if outcome == "preview":
+                return _to_preview(request, "services:link_create_preview", pk)
+            if outcome == "saved":
+                messages.success(request, _("Keterhubungan disimpan."))
+                return redirect(return_path(request) or site)
     first = selectors.referral_first_candidates(request.user, site, search)
     # The chosen end first, wherever it would come by distance (not marked as a referral).
     lead = [prefill, *(r for r in first if r[0].pk != prefill[0].pk)] if prefill else first
@@ -407,6 +440,47 @@ def link_create(request, pk):
     )
 
 
+# Posted by the confirmation page when the form had a file: it asks for the file again.
+EVIDENCE_AGAIN = "evidence_again"
+
+
+def _link_create_post(request, site, form) -> str:
+    """Once confirmed, save the link ("saved"). Before, check it as saving would and answer
+    "preview" (a preview only for a link that can be saved: else the form shows the
+    refusal). "" when the form got an error."""
+    data = form.cleaned_data
+    if not _confirmed(request):
+        services.link_create_check(
+            user=request.user,
+            site_a=site,
+            site_b=data["other"],
+            kind=data["kind"],
+            evidence=data["evidence"],
+        )
+        return "preview"
+    if request.POST.get(EVIDENCE_AGAIN) == "1" and not data["evidence"]:
+        # A file cannot be carried across a page: the confirmation page asks for the file
+        # chosen on the form again, and saving without it would drop the evidence unseen.
+        form.add_error("evidence", _("Dokumen bukti: pilih lagi berkasnya sebelum menyimpan."))
+        return ""
+    services.link_create(
+        user=request.user,
+        site_a=site,
+        site_b=data["other"],
+        kind=data["kind"],
+        start_date=data["start_date"],
+        note=data["note"],
+        evidence=data["evidence"],
+    )
+    return "saved"
+
+
+STALE_LINK = gettext_lazy(
+    "Keterhubungan ini sudah berubah sejak halaman dibuka. Periksa lalu ulangi bila masih perlu."
+)
+LINK_END_DATE = gettext_lazy("Tanggal berakhir: isi tanggal yang sah.")
+
+
 @require_POST
 def link_end(request, pk):
     link = get_object_or_404(
@@ -414,6 +488,8 @@ def link_end(request, pk):
     )
     if not selectors.link_may_change(request.user, link):
         raise PermissionDenied(_("Anda tidak berhak mengakhiri keterhubungan ini."))
+    if not _confirmed(request):
+        return _to_preview(request, "services:link_end_preview", pk)
     back = link.site_a if selectors.site_may_change(request.user, link.site_a) else link.site_b
     form = LinkEndForm(request.POST)
     if form.is_valid():
@@ -430,17 +506,13 @@ def link_end(request, pk):
                 for error in errors:
                     messages.error(request, error)
         except services.StaleLink:
-            messages.error(
-                request,
-                _(
-                    "Keterhubungan ini sudah berubah sejak halaman dibuka. Periksa lalu ulangi "
-                    "bila masih perlu."
-                ),
-            )
+            messages.error(request, STALE_LINK)
         else:
             messages.success(request, _("Keterhubungan diakhiri."))
+    elif "version" in form.errors:  # not a number: refused like a stale page
+        messages.error(request, STALE_LINK)
     else:
-        messages.error(request, _("Tanggal berakhir: isi tanggal yang sah."))
+        messages.error(request, LINK_END_DATE)
     return redirect(back)
 
 

@@ -1,4 +1,5 @@
-// Site maps: the filtered site map (clustered markers, one icon per type) and the small map
+// Site maps: the filtered site map (what the view shows: clusters from the server at low
+// zoom, one icon per type close up, see sites/map_data.py) and the small map
 // on a site's page. Both draw vectors only: tiles are decoration and may be absent
 // (window.KALTARA_TILES.url empty on a closed network).
 (function () {
@@ -64,36 +65,157 @@
     });
   }
 
+  // A server-side cluster: a dark disc with the count (white on #1e3a8a, ~10:1), ringed
+  // by its types' colours, at least 32 px wide; a click zooms in on its sites.
+  function clusterIcon(count, types, catalogue) {
+    var size = Math.round(32 + 6 * Math.log10(Math.max(count, 1)));
+    var ring = "#64748b";
+    if (types && types.length) {
+      var at = 0;
+      var stops = types.map(function (t) {
+        var from = at;
+        at += 100 * t[1] / count;
+        var info = catalogue[t[0]] || {};
+        return safeColor(info.color) + " " + from.toFixed(1) + "% " + at.toFixed(1) + "%";
+      });
+      ring = "conic-gradient(" + stops.join(",") + ")";
+    }
+    return L.divIcon({
+      className: "",
+      html: "<div class=\"site-cluster\" style=\"width:" + size + "px;height:" + size + "px;background:" + ring + "\">" +
+        "<span>" + escapeHtml(count.toLocaleString("id-ID")) + "</span></div>",
+      iconSize: [size, size],
+      iconAnchor: [size / 2, size / 2]
+    });
+  }
+
+  function clusterTitle(el, count, types, catalogue) {
+    var parts = (types || []).map(function (t) {
+      var info = catalogue[t[0]] || {};
+      return (info.name || el.dataset.otherLabel || "") + " " + t[1];
+    });
+    return count + " " + (el.dataset.clusterLabel || "") + (parts.length ? ": " + parts.join(", ") : "") +
+      ". " + (el.dataset.zoomHint || "");
+  }
+
   var listEl = document.getElementById("site-map");
   if (listEl) {
     // maxZoom is set here because clustering needs it and there may be no tile layer to give it.
     var map = L.map(listEl, { zoomSnap: 0.5, maxZoom: 19 });
     addTiles(map);
-    map.setView([-6.2, 106.85], 11);
+    var extent = listEl.dataset.extent ? JSON.parse(listEl.dataset.extent) : null;
+    if (extent) {
+      map.fitBounds([[extent[1], extent[0]], [extent[3], extent[2]]], { maxZoom: 16, padding: [20, 20], animate: false });
+    } else {
+      map.setView([-6.2, 106.85], 11);
+    }
     drawOutlines(map);
-    var group = L.markerClusterGroup ? L.markerClusterGroup({ maxClusterRadius: 50 }) : L.featureGroup();
-    group.addTo(map);
-    fetch(listEl.dataset.url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
-      .then(function (r) { return r.json(); })
-      .then(function (fc) {
+    // Server clusters below the zoom of points; from it on the sites themselves, where the
+    // client still groups markers that overlap (a campus of three schools), in the same look.
+    var clusterLayer = L.layerGroup().addTo(map);
+    var pointLayer = L.markerClusterGroup
+      ? L.markerClusterGroup({
+        maxClusterRadius: 30,
+        iconCreateFunction: function (c) { return clusterIcon(c.getChildCount(), [], {}); }
+      })
+      : L.featureGroup();
+    pointLayer.addTo(map);
+    var countEl = document.getElementById("site-map-count");
+    var pending = null;
+    var timer = null;
+
+    var dataUrl = function () {
+      // The view, padded a little so a short pan needs no new request, kept inside the
+      // ranges the endpoint accepts (Leaflet's bounds run past +-180 at low zoom).
+      var b = map.getBounds().pad(0.1);
+      var clamp = function (v, lo, hi) { return Math.min(hi, Math.max(lo, v)); };
+      var bbox = [
+        clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90),
+        clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90)
+      ].map(function (v) { return v.toFixed(5); });
+      var url = new URL(listEl.dataset.url, window.location.href);
+      url.searchParams.set("bbox", bbox.join(","));
+      url.searchParams.set("zoom", String(Math.floor(map.getZoom())));
+      return url.pathname + url.search;
+    };
+
+    var draw = function (fc) {
+      clusterLayer.clearLayers();
+      pointLayer.clearLayers();
+      var catalogue = fc.types || {};
+      if (fc.mode === "clusters") {
+        fc.features.forEach(function (f) {
+          var c = f.geometry.coordinates;
+          var p = f.properties;
+          var title = clusterTitle(listEl, p.count, p.types, catalogue);
+          var m = L.marker([c[1], c[0]], { icon: clusterIcon(p.count, p.types, catalogue), title: title, alt: title, riseOnHover: true });
+          m.on("click", function () {
+            var box = L.latLngBounds([[p.bbox[1], p.bbox[0]], [p.bbox[3], p.bbox[2]]]);
+            var next = Math.max(map.getBoundsZoom(box, false, L.point(40, 40)), map.getZoom() + 1);
+            map.setView(box.getCenter(), Math.min(next, map.getMaxZoom()));
+          });
+          clusterLayer.addLayer(m);
+        });
+      } else {
         var layers = fc.features.map(function (f) {
           var c = f.geometry.coordinates;
           return L.marker([c[1], c[0]], { icon: typeIcon(f.properties), title: f.properties.name })
             .bindPopup(popupHtml(f.properties));
         });
-        if (group.addLayers) { group.addLayers(layers); } else { layers.forEach(function (l) { group.addLayer(l); }); }
-        var count = document.getElementById("site-map-count");
-        // The label comes translated from the template (data-count-label).
-        if (count) {
-          count.textContent = fc.features.length
-            ? (listEl.dataset.countLabel || "Situs di peta:") + " " + fc.features.length
-            : listEl.dataset.empty;
+        if (pointLayer.addLayers) { pointLayer.addLayers(layers); } else { layers.forEach(function (l) { pointLayer.addLayer(l); }); }
+      }
+      // The labels come translated from the template (data-*).
+      if (countEl) {
+        var text;
+        if (!extent) {
+          text = listEl.dataset.empty;
+        } else if (!fc.total) {
+          text = listEl.dataset.noneHere;
+        } else {
+          text = (listEl.dataset.countLabel || "") + " " + fc.total.toLocaleString("id-ID");
+          if (fc.truncated) { text += ". " + (listEl.dataset.tooMany || ""); }
         }
-        if (layers.length) {
-          map.fitBounds(group.getBounds(), { maxZoom: 16, padding: [20, 20], animate: false });
-        }
-        listEl.dataset.loaded = String(fc.features.length);
-      });
+        countEl.textContent = text;
+      }
+      listEl.dataset.mode = fc.mode;
+      listEl.dataset.zoom = String(map.getZoom());
+      listEl.dataset.loaded = String(fc.total);
+    };
+
+    var load = function () {
+      if (pending) { pending.abort(); }
+      var controller = window.AbortController ? new AbortController() : null;
+      pending = controller;
+      listEl.dataset.loading = "1";
+      fetch(dataUrl(), {
+        credentials: "same-origin",
+        headers: { Accept: "application/geo+json" },
+        signal: controller ? controller.signal : undefined
+      })
+        .then(function (r) {
+          if (!r.ok) { throw new Error("map data " + r.status); }
+          return r.json();
+        })
+        .then(function (fc) {
+          if (pending !== controller) { return; }
+          pending = null;
+          delete listEl.dataset.loading;
+          draw(fc);
+        })
+        .catch(function (err) {
+          if (err && err.name === "AbortError") { return; }
+          pending = null;
+          delete listEl.dataset.loading;
+          if (countEl) { countEl.textContent = listEl.dataset.failed || ""; }
+        });
+    };
+
+    // moveend comes after every pan and zoom; a burst of them (a flick, a wheel) asks once.
+    map.on("moveend", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(load, 250);
+    });
+    load();
   }
 
   var detailEl = document.getElementById("site-detail-map");

@@ -1,5 +1,6 @@
-"""The lurah of Rawa Bunga adds a site by clicking the map, links it to the kawasan's RPTRA,
-submits it, and sees the kawasan's score and next steps change."""
+"""The lurah of Rawa Bunga adds a site by clicking the map, links it to the kawasan's RPTRA
+(confirming on the preview of the kawasan's score), submits it, and sees the kawasan's score
+and next steps change."""
 
 import re
 
@@ -74,6 +75,12 @@ def test_it_lets_a_lurah_add_link_and_submit_a_site_and_see_the_score_rise(journ
     page.locator("ul.candidates label", has_text=hub.name).first.click()
     page.get_by_label("Jenis keterhubungan").select_option(label="Program bersama")
     page.get_by_role("button", name="Simpan keterhubungan").click()
+    # The confirmation: the kawasan's score before and after, nothing saved yet.
+    expect(page.locator("h1")).to_contain_text(f"Hubungkan {NEW_SITE}")
+    expect(page.locator(f'.score-change[data-kawasan="{kawasan.pk}"]')).to_contain_text(
+        kawasan.name
+    )
+    page.get_by_role("button", name="Ya, simpan keterhubungan").click()
     expect(page.locator(".messages")).to_contain_text("Keterhubungan disimpan.")
     expect(page.locator("#links")).to_contain_text(hub.name)
 

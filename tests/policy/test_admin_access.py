@@ -172,3 +172,17 @@ def test_bulk_writes_of_assignments_follow_the_role_too(lurah, camat):
     Assignment.objects.filter(user=camat).update(role=Role.CAMAT, region_id="31.75.03")
     camat.refresh_from_db()
     assert not camat.is_staff and not camat.groups.exists()
+
+
+def test_the_admin_names_its_apps_and_models_in_the_active_language(client, provinsi):
+    client.force_login(provinsi)
+
+    indonesian = client.get("/admin/").content.decode()
+    for name in ("Klaster dan jenis layanan", "Situs layanan", "Skor integrasi"):
+        assert name in indonesian
+    assert "Clusters" not in indonesian and "Services" not in indonesian
+
+    client.cookies["django_language"] = "en"
+    english = client.get("/admin/").content.decode()
+    for name in ("Clusters and service types", "Service sites", "Integration score"):
+        assert name in english

@@ -23,13 +23,20 @@ def kawasan():
 
 
 CASES = [
-    ("lurah", "services:site_close", "site", {"version": HUGE, "reason": "x"}),
+    ("lurah", "services:site_close", "site", {"version": HUGE, "reason": "x", "confirm": "1"}),
+    ("lurah", "services:site_close_preview", "site", {"version": HUGE, "reason": "x"}),
     ("lurah", "services:site_submit", "site", {"version": HUGE}),
     ("lurah", "services:checklist_edit", "site", {"version": HUGE}),
     ("lurah", "services:site_document_add", "site", {"kind": "sk", "checklist_item": HUGE}),
     (
         "lurah",
         "services:link_create",
+        "site",
+        {"other": HUGE, "kind": "referral", "start_date": "2024-01-01"},
+    ),
+    (
+        "lurah",
+        "services:link_create_preview",
         "site",
         {"other": HUGE, "kind": "referral", "start_date": "2024-01-01"},
     ),

@@ -13,7 +13,15 @@ pytestmark = pytest.mark.django_db
 
 
 def post(client, site, other, **extra):
-    data = {"other": other.pk, "kind": "referral", "start_date": "2025-01-15", "note": "", **extra}
+    # As the confirmation page posts it (the preview step: tests/scoring/test_change_previews.py).
+    data = {
+        "other": other.pk,
+        "kind": "referral",
+        "start_date": "2025-01-15",
+        "note": "",
+        "confirm": "1",
+        **extra,
+    }
     return client.post(reverse("services:link_create", args=[site.pk]), data)
 
 

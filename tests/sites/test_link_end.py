@@ -16,7 +16,7 @@ def test_it_ends_a_link_keeping_the_row_and_recording_both_ends(client, lurah):
     client.force_login(lurah)
     response = client.post(
         reverse("services:link_end", args=[link.pk]),
-        {"end_date": "2025-03-01", "reason": "MoU habis", "version": link.version},
+        {"end_date": "2025-03-01", "reason": "MoU habis", "version": link.version, "confirm": "1"},
     )
     assert response.status_code == 302 and response["Location"] == a.get_absolute_url()
     link.refresh_from_db()

@@ -14,7 +14,7 @@ def test_it_closes_a_site_keeping_its_history_and_links(client, lurah):
     client.force_login(lurah)
     response = client.post(
         reverse("services:site_close", args=[site.pk]),
-        {"reason": "Gedung dibongkar", "version": "1"},
+        {"reason": "Gedung dibongkar", "version": "1", "confirm": "1"},
     )
     assert response.status_code == 302 and response["Location"] == site.get_absolute_url()
     site.refresh_from_db()
@@ -33,7 +33,10 @@ def test_it_closes_a_site_keeping_its_history_and_links(client, lurah):
 def test_it_requires_a_reason(client, lurah):
     site = make_site()
     client.force_login(lurah)
-    client.post(reverse("services:site_close", args=[site.pk]), {"reason": "", "version": "1"})
+    client.post(
+        reverse("services:site_close", args=[site.pk]),
+        {"reason": "", "version": "1", "confirm": "1"},
+    )
     site.refresh_from_db()
     assert site.operating_status == "open"
 
@@ -55,7 +58,10 @@ def test_it_refuses_to_close_a_site_edited_since_the_page_was_opened(client, lur
 def test_it_hides_a_closed_public_site_from_others(client, lurah, nobody):
     site = make_site(public=True)
     client.force_login(lurah)
-    client.post(reverse("services:site_close", args=[site.pk]), {"reason": "Tutup", "version": "1"})
+    client.post(
+        reverse("services:site_close", args=[site.pk]),
+        {"reason": "Tutup", "version": "1", "confirm": "1"},
+    )
     client.force_login(nobody)
     assert client.get(site.get_absolute_url()).status_code == 404
 

@@ -30,10 +30,11 @@ SITE_URLS = [
     ("services:site_detail", "get", False),
     ("services:site_edit", "get", True),
     ("services:site_close", "post", True),
+    ("services:site_close_preview", "post", True),
     ("services:site_document_add", "get", True),
     ("services:link_create", "get", True),
 ]
-LINK_URLS = [("services:link_end", "post", True)]
+LINK_URLS = [("services:link_end", "post", True), ("services:link_end_preview", "post", True)]
 
 
 def expected(role, obj, method, needs_change):
@@ -97,7 +98,8 @@ def _check(response, want):
             assert not response["Location"].startswith(reverse("accounts:login"))
 
 
-POST_DATA = {"reason": "Gedung dibongkar", "version": ""}
+# Confirmed (as the confirmation page posts it); without its version, refused after the checks.
+POST_DATA = {"reason": "Gedung dibongkar", "version": "", "confirm": "1"}
 
 SITE_CASES = [
     pytest.param(name, method, change, obj, role, id=f"{name.split(':')[1]}-{obj}-{role}")
@@ -125,7 +127,8 @@ LINK_CASES = [
 @pytest.mark.parametrize(("name", "method", "needs_change", "obj", "role"), LINK_CASES)
 def test_it_scopes_link_urls(client, name, method, needs_change, obj, role):
     link = _link(obj)
-    response = _request(client, role, method, reverse(name, args=[link.pk]), {})
+    # Confirmed without a version: refused after the access checks, as the preview's post is.
+    response = _request(client, role, method, reverse(name, args=[link.pk]), {"confirm": "1"})
     _check(response, expected(role, obj, method, needs_change))
 
 
