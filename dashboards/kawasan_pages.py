@@ -14,25 +14,39 @@ check the rights as for any edit. The access checks are the write views' own
 
 from __future__ import annotations
 
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from typing import TYPE_CHECKING
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kawasan import membership, undo
 from kawasan import selectors as kawasan_selectors
-from kawasan import undo
 from kawasan.access import addable_site, changeable_kawasan, visible_member
 from kawasan.forms import KawasanEditForm
 from kawasan.models import Kawasan, Membership
 from scoring import kawasan_preview as scoring_preview
 from scoring import selectors as scoring_selectors
 from scoring.kawasan_preview import KawasanPreview
+from sites import selectors as site_selectors
+from sites import views as site_views
+from sites.editing import LikelyDuplicate
+from sites.forms import SiteForm, show_validation_error
 from sites.models import Site
 from sites.selectors import HIDDEN_SITE
+from web.returning import PARAM as KEMBALI
+from web.returning import return_path
 
+from . import next_steps
 from .reports import kawasan_reports
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 COMPONENT_LABELS = {
     "coverage": gettext_lazy("Cakupan"),
@@ -55,6 +69,12 @@ def kawasan_detail(request, pk):
     may_change = kawasan_selectors.kawasan_may_change(user, kawasan)
     policy = scoring_selectors.policy_active().as_policy()
     report = kawasan_reports([kawasan], user, policy=policy)[0]
+    before = next_steps.signed_before(request.GET.get(next_steps.BEFORE, ""), kawasan)
+    if before is not None:
+        # Back from a next step's action: what it changed, then the page at its own address
+        # (a reload or a bookmark does not repeat the message).
+        messages.success(request, next_steps.gain_message(before, report.breakdown.total))
+        return redirect(kawasan)
     # Distances only to a hub the user may see (it is then among the visible members):
     # distances to a hidden site would tell where it is.
     hub = next((s for s in report.members if s.pk == kawasan.hub_id), None)
@@ -133,7 +153,7 @@ def kawasan_member_add_preview(request, pk) -> HttpResponse:
         title=_("Tambahkan %(site)s ke kawasan?") % {"site": site.name},
         confirm_url=reverse("kawasan:member_add", args=[kawasan.pk]),
         confirm_label=_("Ya, tambahkan"),
-        fields={"site": site.pk, "version": kawasan.version},
+        fields=_with_return(request, {"site": site.pk, "version": kawasan.version}),
     )
 
 
@@ -201,8 +221,16 @@ def kawasan_hub_preview(request, pk) -> HttpResponse:
         title=_hub_title(hub, hub_changes),
         confirm_url=reverse("kawasan:edit", args=[kawasan.pk]),
         confirm_label=_("Ya, simpan"),
-        fields={"name": name, "hub": hub.pk if hub else "", "version": version},
+        fields=_with_return(
+            request, {"name": name, "hub": hub.pk if hub else "", "version": version}
+        ),
     )
+
+
+def _with_return(request, fields: dict) -> dict:
+    """The confirmation's fields, with a next step's way back to its score (web.returning)."""
+    back = return_path(request)
+    return {**fields, KEMBALI: back} if back else fields
 
 
 def _hub_title(hub: Site | None, hub_changes: bool) -> str:
@@ -211,3 +239,70 @@ def _hub_title(hub: Site | None, hub_changes: bool) -> str:
     if hub is None:
         return _("Lepaskan pusat kawasan?")
     return _("Jadikan %(site)s pusat kawasan?") % {"site": hub.name}
+
+
+STALE_ADD = gettext_lazy(
+    "Kawasan ini sudah diubah orang lain sejak halaman ini dibuka, jadi situs belum disimpan. "
+    "Periksa anggotanya sekarang; simpan lagi bila situs ini masih perlu didaftarkan."
+)
+KAWASAN_VERSION = "kawasan_version"  # the add_type form's hidden field: the kawasan as read
+
+
+@require_http_methods(["GET", "POST"])
+def kawasan_add_type(request, pk) -> HttpResponse:
+    """A next step "add a verified site of this type near the hub" (?jenis=<type code>).
+
+    First the existing sites of the type within walking distance of the hub that are not
+    members yet (each adds through the member-add preview), then the new-site form with
+    the type chosen and the hub's walking circle on the map; the new site joins the
+    kawasan (kawasan.membership.kawasan_site_create) carrying the kawasan's version. Out of
+    the territory 404, without the right to change the kawasan or to register sites 403.
+    """
+    kawasan = changeable_kawasan(request.user, pk)
+    if not site_selectors.user_may_create_sites(request.user):
+        raise PermissionDenied
+    policy = scoring_selectors.policy_active().as_policy()
+    page = next_steps.add_type_page(request.user, kawasan, request.GET.get("jenis", ""), policy)
+    if page is None:
+        raise Http404
+    form = SiteForm(request.POST or None, initial={"types": [page.service_type]})
+    duplicates, hidden_duplicates = None, 0
+    stale: StrOrPromise = ""
+    version = kawasan.version
+    if request.method == "POST" and form.is_valid():
+        raw = request.POST.get(KAWASAN_VERSION, "")
+        posted = int(raw) if raw.isdigit() and len(raw) < 10 else None
+        try:
+            site = membership.kawasan_site_create(
+                kawasan=kawasan, user=request.user, data=form.service_data(), version=posted
+            )
+        except ValidationError as exc:
+            show_validation_error(form, exc)
+        except LikelyDuplicate as exc:
+            duplicates, hidden_duplicates = exc.candidates, exc.hidden
+        except membership.StaleKawasan as exc:
+            # Nothing saved; the form keeps the entries and carries the current version.
+            stale, version = STALE_ADD, exc.kawasan.version
+        else:
+            messages.success(
+                request,
+                _("Situs %(name)s disimpan dan ditambahkan ke kawasan %(kawasan)s.")
+                % {"name": site.name, "kawasan": kawasan.name},
+            )
+            return redirect(return_path(request) or kawasan)
+    return render(
+        request,
+        "kawasan/add_type.html",
+        {
+            "form": form,
+            "site": None,
+            "kawasan": kawasan,
+            "page": page,
+            "kawasan_version": version,
+            "kawasan_stale": stale,
+            "duplicates": duplicates,
+            "hidden_duplicates": hidden_duplicates,
+            "territory_urls": site_views.territory_urls(request.user),
+            "kembali": return_path(request),  # carried by the nearby sites' add links
+        },
+    )

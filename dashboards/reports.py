@@ -13,11 +13,11 @@ from datetime import date
 
 from django.contrib.gis.geos import GeometryCollection, Polygon
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clusters.models import Cluster
+from kawasan import selectors as kawasan_selectors
 from kawasan.models import Kawasan
 from regions.models import Region
 from scoring import core, explain
@@ -27,6 +27,7 @@ from scoring.policy import CLUSTERS, Policy
 from sites.models import OperatingStatus, ServiceType, Site, SiteLink
 from sites.selectors import HIDDEN_SITE
 
+from . import next_steps
 from .charts import BarChart, bar_chart, components_chart, schematic_map
 
 
@@ -100,18 +101,16 @@ def _site_json(site: Site, hub_id: int | None) -> dict:
     }
 
 
-def _step_view(step: core.Step, names: dict[int, str], type_names: dict[str, str]) -> StepView:
-    hidden = _("situs yang belum publik")
-
+def _step_view(
+    step: core.Step, names: dict[int, str], type_names: dict[str, str], ctx: next_steps.StepContext
+) -> StepView:
     def name(pk: int) -> str:
-        return names.get(pk, hidden)
+        return names.get(pk, str(HIDDEN_SITE))
 
-    url = None
     if step.kind == "add_type":
         text = _("Tambahkan situs %(type)s yang terverifikasi di dekat pusat") % {
             "type": type_names.get(step.type_code or "", step.type_code)
         }
-        url = reverse("services:site_create")
     elif step.kind == "set_hub":
         text = _("Jadikan %(site)s pusat kawasan") % {"site": name(step.site_ids[0])}
     elif step.kind == "verify_site":
@@ -123,10 +122,8 @@ def _step_view(step: core.Step, names: dict[int, str], type_names: dict[str, str
     else:  # link_sites
         a, b = step.site_ids
         text = _("Hubungkan %(a)s dengan %(b)s") % {"a": name(a), "b": name(b)}
-        if a in names:
-            url = reverse("services:link_create", args=[a])
-    if url is None and step.site_ids and step.site_ids[0] in names and step.kind != "link_sites":
-        url = reverse("services:site_detail", args=[step.site_ids[0]])
+    # The action, prefilled, for what the user may do (dashboards.next_steps).
+    url = next_steps.step_url(step, ctx)
     return StepView(step.kind, step.points, text, url, step.new_edges)
 
 
@@ -193,6 +190,13 @@ def kawasan_reports(
             if link.site_a_id in member_set and link.site_b_id in member_set
         ]
         names = {s.pk: s.name for s in members}
+        step_ctx = next_steps.StepContext(
+            user=user,
+            kawasan=kawasan,
+            total=breakdown.total,
+            members={s.pk: s for s in members},
+            may_change_kawasan=kawasan_selectors.kawasan_may_change(user, kawasan),
+        )
         hub_id = breakdown.details.get("hub_id")
         hub = visible.get(hub_id) if hub_id in member_set else None
         map_data = {
@@ -214,7 +218,7 @@ def kawasan_reports(
             kawasan=kawasan,
             breakdown=breakdown,
             stored=stored.get(kawasan.pk),
-            steps=[_step_view(s, names, type_names) for s in steps],
+            steps=[_step_view(s, names, type_names, step_ctx) for s in steps],
             next_band=band,
             points_to_next=points,
             next_band_text=explain.next_band_line(breakdown.total, policy),

@@ -17,4 +17,6 @@ patterns = [
         name="member_remove_preview",
     ),
     path("<int:pk>/pusat/pratinjau/", views.kawasan_hub_preview, name="hub_preview"),
+    # A next step "add a site of this type near the hub": existing sites nearby, a new one.
+    path("<int:pk>/tambah-jenis/", views.kawasan_add_type, name="add_type"),
 ]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from regions.models import Region, subtree_q
+from sites import services as site_services
 from sites.models import OperatingStatus, Site
 
 from . import selectors
@@ -177,3 +178,18 @@ def kawasan_member_restore(
     _record(kawasan, user, KawasanAction.MEMBER_ADDED, changes)
     _changed(kawasan, user)
     return True
+
+
+@transaction.atomic
+def kawasan_site_create(*, kawasan: Kawasan, user, data: dict, version: int | None) -> Site:
+    """Register a new site and make it a member of the kawasan (a next step "add a site of
+    this type near the hub"). One transaction: a refused join (no right, a stale or missing
+    kawasan version) registers no site either, so the user can retry without a duplicate.
+
+    The site service's own rules hold (the right to create, duplicates, the kelurahan); if
+    the site already joined the kawasan as its base kawasan, nothing more is written.
+    """
+    _require_change(user, kawasan)
+    site = site_services.site_create(user=user, data=data)
+    kawasan_member_add(kawasan=kawasan, site=site, user=user, version=version)
+    return site

@@ -167,6 +167,44 @@ def kawasan_member_candidates(
     return candidates
 
 
+NEARBY_LIMIT = 10
+
+
+def kawasan_nearby_of_type(
+    kawasan: Kawasan, user, *, hub: Site, type_code: str, radius_m: float
+) -> list[Site]:
+    """Sites of the type within walking distance of the hub that are not members yet and the
+    user may see (for a camat also the kecamatan's own services), nearest first, each with
+    hub_distance_m: what "add a site of this type near the hub" can take before a new site
+    is registered. One query, whatever the kecamatan: the flat offset bounds and orders the
+    rows in the database, the great-circle distance then keeps those within the radius.
+    `hub` must be visible to the user (a distance to a hidden site would tell where it is).
+    """
+    # A degree of latitude is ~111.2 km; 10% more keeps the flat bound outside the circle.
+    bound = (radius_m * 1.1 / 111_195.0) ** 2
+    lat, lon = hub.location.y, hub.location.x
+    rows = list(
+        Site.objects.visible_to(user)
+        .filter(types__code=type_code)
+        .exclude(pk__in=kawasan.memberships.values("site_id"))
+        .exclude(operating_status=OperatingStatus.CLOSED)
+        .annotate(_near=_squared_offset(lat, lon))
+        .filter(_near__lte=bound)
+        .select_related("kelurahan")
+        .defer("kelurahan__boundary", "kelurahan__centroid")
+        .prefetch_related("types")
+        .order_by("_near", "name", "pk")
+        .distinct()[: NEARBY_LIMIT * 2]
+    )
+    nearby = []
+    for site in rows:
+        site.hub_distance_m = distance_m(lat, lon, site.location.y, site.location.x)
+        if site.hub_distance_m <= radius_m:
+            nearby.append(site)
+    nearby.sort(key=lambda s: (s.hub_distance_m, s.name, s.pk))
+    return nearby[:NEARBY_LIMIT]
+
+
 def _squared_offset(lat: float, lon: float) -> ExpressionWrapper:
     """Squared flat-earth offset (degrees, longitude scaled at this latitude) from the point:
     ordered like the great-circle distance at a kecamatan's scale, read on both databases

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sites.models import Site
+from web.returning import return_path
 
 from . import membership, selectors, undo
 from .access import addable_site, changeable_kawasan, visible_member
@@ -102,7 +103,7 @@ def kawasan_edit(request, pk):
             return _stale_form(request, exc.kawasan, members)
         else:
             messages.success(request, _("Kawasan disimpan."))
-            return redirect(kawasan)
+            return redirect(return_path(request) or kawasan)
     elif request.method == "POST" and "version" in form.errors:
         return _stale_form(request, kawasan, members)
     return render(request, "kawasan/form.html", {"form": form, "kawasan": kawasan})
@@ -136,7 +137,8 @@ def kawasan_member_add(request, pk):
         messages.success(request, _("%(site)s ditambahkan ke kawasan.") % {"site": site.name})
     else:
         messages.info(request, _("%(site)s sudah menjadi anggota.") % {"site": site.name})
-    return redirect(kawasan)
+    # A next step's add lands back on the score it came from (web.returning).
+    return redirect(return_path(request) or kawasan)
 
 
 @require_POST

@@ -6,6 +6,7 @@ from typing import cast
 
 from django import forms
 from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -216,6 +217,21 @@ class SiteForm(CleanTextMixin, forms.Form):
         data = {k: self.cleaned_data[k] for k in keys}
         data["confirm_duplicate"] = self.cleaned_data.get("confirm_duplicate", False)
         return data
+
+
+def site_form_initial(type_code: str) -> dict:
+    """The new-site form with a service type chosen (?jenis=<code>, a next step's prefill)."""
+    chosen = list(ServiceType.objects.filter(code=type_code[:40])) if type_code else []
+    return {"types": chosen} if chosen else {}
+
+
+def show_validation_error(form: forms.BaseForm, exc: ValidationError) -> None:
+    """A service's refusal on the form: on its field when it names one, else above it."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
 
 
 class SiteCloseForm(CleanTextMixin, forms.Form):

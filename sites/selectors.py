@@ -29,6 +29,7 @@ from .importing.readers import (
 from .models import (
     ChecklistAnswer,
     ChecklistItem,
+    LinkKind,
     OperatingStatus,
     ServiceType,
     Site,
@@ -350,6 +351,42 @@ def referral_first_candidates(user, site: Site, search: str = "") -> list[tuple[
     if search:
         qs = qs.filter(name__icontains=search)
     return sites_near(site.location, REFERRAL_FIRST_RADIUS_M, qs)[:REFERRAL_FIRST_LIMIT]
+
+
+# The sector of the services a child is referred between (puskesmas, posyandu, hospital).
+HEALTH_SECTOR = "kesehatan"
+
+
+def suggested_link_kind(site: Site, other: Site) -> str:
+    """The kind a next step "Hubungkan A dengan B" proposes on the link form.
+
+    Why: what travels between a health service and any other service is a child's case, sent
+    on and followed up (the PRAP checklist's "rujukan kasus"), so a link with a health end is
+    a referral. Two services of other sectors meet around children they both serve (an RPTRA
+    and a school, a mosque and a PATBM): a joint programme is their usual tie. One query.
+    """
+    has_health = (
+        Site.types.through.objects.filter(
+            site_id__in=[site.pk, other.pk], servicetype__sector__code=HEALTH_SECTOR
+        )
+        .order_by()
+        .exists()
+    )
+    return LinkKind.REFERRAL if has_health else LinkKind.JOINT_PROGRAMME
+
+
+def link_other_prefill(user, site: Site, raw_pk: str) -> tuple[Site, float] | None:
+    """The other end a next step chose (?dengan=), if the user may see it, with its distance."""
+    if not (raw_pk.isdigit() and len(raw_pk) < 19) or int(raw_pk) == site.pk:
+        return None
+    other = (
+        Site.objects.visible_to(user)
+        .exclude(operating_status=OperatingStatus.CLOSED)
+        .prefetch_related(_types_prefetch())
+        .filter(pk=int(raw_pk))
+        .first()
+    )
+    return (other, haversine_m(site.location, other.location)) if other is not None else None
 
 
 def link_candidates(

@@ -20,10 +20,19 @@ from django.views.decorators.http import (
 
 from accounts import scoping
 from web.audit import audited_download
+from web.returning import return_path
 
 from . import editing, map_data, selectors, services
 from .filters import SiteFilter
-from .forms import LinkEndForm, LinkForm, SiteCloseForm, SiteDocumentForm, SiteForm
+from .forms import (
+    LinkEndForm,
+    LinkForm,
+    SiteCloseForm,
+    SiteDocumentForm,
+    SiteForm,
+    show_validation_error,
+    site_form_initial,
+)
 from .models import Site
 from .review import selectors as review_selectors
 from .review import transitions
@@ -197,25 +206,23 @@ def _mask_link(value: str) -> str:
     return f"{kind}: {selectors.HIDDEN_SITE}" if sep else value
 
 
-def _territory_urls(user, right=scoping.Right.CHANGE):
+def territory_urls(user, right=scoping.Right.CHANGE):
     # Outlines of the user's territory on a map: orientation even without base tiles.
     codes = sorted({g.region_code for g in scoping.grants_with(user, right)})
     return [reverse("regions:boundary", args=[code]) for code in codes]
 
 
-def _show_validation_error(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
+_territory_urls = territory_urls  # (also the kawasan's add page's site form)
+
+
+_show_validation_error = show_validation_error
 
 
 @require_http_methods(["GET", "POST"])
 def site_create(request):
     if not selectors.user_may_create_sites(request.user):
         raise PermissionDenied(_("Anda tidak berhak menambah situs layanan."))
-    form = SiteForm(request.POST or None)
+    form = SiteForm(request.POST or None, initial=site_form_initial(request.GET.get("jenis", "")))
     duplicates, hidden_duplicates = None, 0
     if request.method == "POST" and form.is_valid():
         try:
@@ -391,10 +398,17 @@ def site_document_add(request, pk):
 def link_create(request, pk):
     site = _changeable_site(request, pk)
     search = request.GET.get("cari", "").strip()[:100]
+    # A next step "Hubungkan A dengan B" opens the form with B chosen and a kind suggested.
+    prefill = selectors.link_other_prefill(request.user, site, request.GET.get("dengan", ""))
     form = LinkForm(
         request.POST or None,
         request.FILES or None,
         candidates_qs=selectors.Site.objects.visible_to(request.user).exclude(pk=site.pk),
+        initial=(
+            {"other": prefill[0].pk, "kind": selectors.suggested_link_kind(site, prefill[0])}
+            if prefill
+            else None
+        ),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -406,10 +420,12 @@ def link_create(request, pk):
                 return _to_preview(request, "services:link_create_preview", pk)
             if outcome == "saved":
                 messages.success(request, _("Keterhubungan disimpan."))
-                return redirect(site)
+                return redirect(return_path(request) or site)
     first = selectors.referral_first_candidates(request.user, site, search)
-    candidates = selectors.link_candidates(request.user, site, search, first=first)
-    chosen = form["other"].value() if form.is_bound else None
+    # The chosen end first, wherever it would come by distance (not marked as a referral).
+    lead = [prefill, *(r for r in first if r[0].pk != prefill[0].pk)] if prefill else first
+    candidates = selectors.link_candidates(request.user, site, search, first=lead)
+    chosen = form["other"].value()
     return render(
         request,
         "services/link_form.html",

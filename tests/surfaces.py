@@ -181,6 +181,10 @@ GET_PAGES = {
         for k in w.kawasans
         for s in w.sites
     ],
+    # A next step "add a site of this type near the hub" (an RPTRA is in every catalogue).
+    "kawasan:add_type": lambda w: [
+        reverse("kawasan:add_type", args=[k.pk]) + "?jenis=rptra" for k in w.kawasans
+    ],
     "notifications:inbox": _r("notifications:inbox"),
     "audit:list": lambda w: [reverse("audit:list"), reverse("audit:list") + "?q=RAHASIA"],
     "scoring:policy_list": _r("scoring:policy_list"),

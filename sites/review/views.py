@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from web.returning import return_path
+
 from .. import selectors as site_selectors
 from ..editing import StaleEdit
 from ..forms import ApproveForm, BulkVerifyForm, ChecklistForm, ReturnForm, VerifyForm, VersionForm
@@ -113,6 +115,8 @@ def site_review_context(request, site, may_change: bool) -> dict:
         "is_stale": due is not None and due < timezone.now(),
         "version_form": version_form,
         "live_documents": [d for d in site.documents.all() if d.pending_change_id is None],
+        # A next step's way back to its score, carried by the review buttons' forms.
+        "kembali": return_path(request),
     }
 
 
@@ -146,7 +150,7 @@ def checklist_edit(request, pk):
                     request,
                     _("Daftar periksa disimpan dan situs diajukan ke suku dinas."),
                 )
-                return redirect(site)
+                return redirect(return_path(request) or site)
         except StaleEdit:
             messages.error(
                 request,
@@ -184,6 +188,7 @@ def site_submit(request, pk):
         _errors(request, exc)
     else:
         messages.success(request, _("Situs %(name)s diajukan ke suku dinas.") % {"name": site.name})
+        return redirect(return_path(request) or site)
     return redirect(site)
 
 
@@ -206,7 +211,7 @@ def site_reverify_request(request, pk):
     else:
         messages.success(request, _("Permintaan verifikasi ulang dikirim ke suku dinas."))
         # A re-verify request is itself a change, so one is open (the site as a fallback).
-        return redirect(change or site)
+        return redirect(return_path(request) or change or site)
     return redirect(site)
 
 
@@ -336,6 +341,7 @@ def _review_page(request, site, verify_form, refused=None):
             "events": ReviewEvent.objects.filter(site=site)
             .select_related("user")
             .order_by("-at", "-pk")[:10],
+            "kembali": return_path(request),  # a next step's way back to its score
         },
     )
 
@@ -371,7 +377,7 @@ def site_verify(request, pk):
         _errors(request, exc)
         return redirect(site)
     messages.success(request, _("Situs %(name)s diverifikasi.") % {"name": site.name})
-    return redirect("services:review_queue")
+    return redirect(return_path(request) or "services:review_queue")
 
 
 @require_POST
@@ -410,6 +416,7 @@ def site_reverify(request, pk):
         _errors(request, exc)
     else:
         messages.success(request, _("Situs %(name)s diverifikasi ulang.") % {"name": site.name})
+        return redirect(return_path(request) or site)
     return redirect(site)
 
 

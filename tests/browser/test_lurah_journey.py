@@ -43,11 +43,13 @@ def test_it_lets_a_lurah_add_link_and_submit_a_site_and_see_the_score_rise(journ
     score_before, steps_before = _score(page), _steps(page)
     assert any("PATBM" in s for s in steps_before), steps_before
 
-    # The next step "add a PATBM site" opens the site form.
+    # The next step "add a PATBM site" opens the kawasan's page for the type: PATBM sites
+    # already near the hub first (none yet), then the site form with PATBM chosen.
     page.locator("#next-steps a", has_text="PATBM").click()
-    expect(page.locator("h1")).to_have_text("Tambah situs")
+    expect(page.locator("h1")).to_contain_text("PATBM")
+    expect(page.locator("#near-hint")).to_contain_text("1000 m")
     page.get_by_label("Nama").fill(NEW_SITE)
-    page.get_by_label(re.compile(r"PATBM \(Perlindungan")).check()
+    expect(page.get_by_label(re.compile(r"PATBM \(Perlindungan"))).to_be_checked()
     # A click on the map, about 150 m from the RPTRA, places the point.
     journey.wait_idle(page)  # the territory outline is drawn and the map fitted to it
     lat, lon = spot_near(hub, RAWA_BUNGA)
@@ -56,7 +58,10 @@ def test_it_lets_a_lurah_add_link_and_submit_a_site_and_see_the_score_rise(journ
     assert abs(float(page.get_by_label("Bujur").input_value()) - lon) < 0.0002
     page.get_by_role("button", name="Simpan").click()
 
-    expect(page.locator(".messages")).to_contain_text(f"Situs {NEW_SITE} disimpan.")
+    # Back on the kawasan's score, the new site a member; then its own page.
+    expect(page.locator(".messages")).to_contain_text(f"Situs {NEW_SITE} disimpan")
+    expect(page.locator("#members")).to_contain_text(NEW_SITE)
+    page.goto(Site.objects.get(name=NEW_SITE).get_absolute_url())
     expect(page.locator("h1")).to_have_text(NEW_SITE)
     expect(page.locator("#review .state")).to_have_text("Draf")
     site = Site.objects.get(name=NEW_SITE)
