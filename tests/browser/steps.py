@@ -30,6 +30,14 @@ def map_position(page, map_global: str, lat: float, lon: float) -> dict:
     return {"x": x, "y": y}
 
 
+def open_menu(page):
+    """On a phone the navigation and tools fold behind the header's "Menu" button: open it."""
+    button = page.locator(".menu-toggle")
+    if button.is_visible() and button.get_attribute("aria-expanded") != "true":
+        button.click()
+    return page.get_by_role("navigation", name="Navigasi utama")
+
+
 def assert_fits_width(page):
     """Nothing makes the page scroll sideways (wide tables scroll inside their own box)."""
     scroll, inner = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
