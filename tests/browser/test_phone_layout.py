@@ -129,8 +129,8 @@ def test_the_menu_opens_closes_and_reaches_every_link(journey):
     expect(button).to_be_focused()
 
     # A link of the menu leads on; the next page's menu is closed again.
-    open_menu(page).get_by_role("link", name="Peringkat").tap()
-    expect(page.locator("h1")).to_contain_text("Peringkat")
+    open_menu(page).get_by_role("link", name="Kebijakan skor").tap()
+    expect(page.locator("h1")).to_have_text("Kebijakan skor")
     expect(nav).to_be_hidden()
 
     # On a desktop the links are in the header and there is no button.
