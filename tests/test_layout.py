@@ -91,3 +91,39 @@ def test_the_redis_cache_reuses_one_client_per_pool():
     cache = RedisCache("redis://127.0.0.1:1/0", {})
     assert cache._cache.get_client("a") is cache._cache.get_client("b")
     assert cache._cache.get_client("a", write=True) is cache._cache.get_client("b", write=True)
+
+
+def _footer(html: str) -> str:
+    return html[html.index("<footer") : html.index("</footer>")]
+
+
+def test_the_open_data_page_is_linked_for_visitors_and_every_role(client, lurah, settings):
+    open_data = reverse("opendata:index")
+    login = client.get(reverse("accounts:login")).content.decode()
+    assert f'href="{open_data}"' in _footer(login)
+    client.force_login(lurah)
+    page = client.get(reverse("kawasan:list")).content.decode()
+    assert open_data in _links(page)
+    assert f'href="{open_data}"' in _footer(page)
+
+    # Switched off, the pages answer 404: no link leads there (the kept layout follows).
+    settings.KALTARA_OPEN_DATA = False
+    page = client.get(reverse("kawasan:list")).content.decode()
+    assert open_data not in _links(page) and open_data not in _footer(page)
+    client.logout()
+    assert open_data not in client.get(reverse("accounts:login")).content.decode()
+
+
+def test_the_header_has_a_menu_button_for_its_links_and_tools(client, lurah):
+    client.force_login(lurah)
+    html = client.get(reverse("kawasan:list")).content.decode()
+    header = html[html.index("<header") : html.index("</header>")]
+    button = re.search(r'<button type="button" class="menu-toggle"[^>]*>Menu</button>', header)
+    assert button and 'aria-expanded="false"' in button.group(0)
+    assert 'aria-controls="topbar-menu"' in button.group(0)
+    menu = header[header.index('id="topbar-menu"') :]
+    assert '<nav class="mainnav"' in menu and 'class="who"' in menu and "Keluar" in menu
+    assert "js/menu.js" in html and "css/noscript.css" in html
+    # Signed out there is nothing to fold: no button.
+    client.logout()
+    assert "menu-toggle" not in client.get(reverse("accounts:login")).content.decode()

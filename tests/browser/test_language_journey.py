@@ -5,6 +5,7 @@ the score map's numbers are Indonesian too; the reports print one A4 sheet per k
 import re
 
 from .conftest import DEMO_PASSWORD, JOURNEY_MARKS, expect
+from .steps import open_menu
 
 pytestmark = JOURNEY_MARKS
 
@@ -30,6 +31,7 @@ def test_an_english_phone_gets_indonesian_until_the_user_chooses(journey):
     expect(phone.locator("h1")).to_have_text("Masuk ke Portal Kaltara")
     _sign_in(phone, "lurah.rawabunga")
     expect(phone.locator("html")).to_have_attribute("lang", "id")
+    open_menu(phone)
     expect(phone.get_by_role("button", name="Keluar")).to_be_visible()
 
     # The site form's map picker speaks Indonesian; its default marker's image loads.
@@ -46,9 +48,11 @@ def test_an_english_phone_gets_indonesian_until_the_user_chooses(journey):
     expect(marker).to_have_count(1)
     assert marker.evaluate("img => img.complete && img.naturalWidth > 0")
 
-    # The lurah chooses English: kept on the account.
+    # The lurah chooses English (in the menu): kept on the account.
+    open_menu(phone)
     phone.select_option("#lang-select", "en")
     expect(phone.locator("html")).to_have_attribute("lang", "en")
+    phone.get_by_role("button", name="Menu").click()
     expect(phone.get_by_role("button", name="Sign out")).to_be_visible()
     expect(phone.locator(".leaflet-draw-draw-marker")).to_have_attribute("title", "Draw a marker")
 
@@ -58,6 +62,7 @@ def test_an_english_phone_gets_indonesian_until_the_user_chooses(journey):
     expect(other.locator("html")).to_have_attribute("lang", "id")
     _sign_in(other, "lurah.rawabunga")
     expect(other.locator("html")).to_have_attribute("lang", "en")
+    other.get_by_role("button", name="Menu").click()
     expect(other.get_by_role("button", name="Sign out")).to_be_visible()
     # Signed out, that phone's login page keeps the choice.
     other.get_by_role("button", name="Sign out").click()

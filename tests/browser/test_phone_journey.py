@@ -8,7 +8,14 @@ from kawasan.models import Kawasan
 from sites.models import Site
 
 from .conftest import JOURNEY_MARKS, expect
-from .steps import SITE_FORM_MAP, assert_fits_width, assert_tappable, map_position, spot_near
+from .steps import (
+    SITE_FORM_MAP,
+    assert_fits_width,
+    assert_tappable,
+    map_position,
+    open_menu,
+    spot_near,
+)
 
 pytestmark = JOURNEY_MARKS
 
@@ -19,16 +26,20 @@ NEW_SITE = "Posyandu Melati RW 05 (uji ponsel)"
 def test_it_lets_a_lurah_use_the_dashboard_and_site_form_on_a_phone(journey):
     hub = Kawasan.objects.select_related("hub").get(region_id=RAWA_BUNGA, is_base=True).hub
     page = journey.page("lurah.rawabunga", phone=True)
-    nav = page.get_by_role("navigation", name="Navigasi utama")
 
-    # The dashboard: navigation, the kawasan table, the score and the next steps.
+    # The dashboard: navigation (behind the menu button), the kawasan table, the score and
+    # the next steps.
     expect(page.locator("h1")).to_contain_text("Rawa Bunga")
     journey.wait_idle(page)
     assert_fits_width(page)
+    assert_tappable(page.get_by_role("link", name="Kotak masuk"))
+    assert_tappable(page.get_by_role("button", name="Menu"))
+    nav = open_menu(page)
     for name in ("Beranda", "Situs layanan", "Kawasan"):
         assert_tappable(nav.get_by_role("link", name=name))
-    assert_tappable(page.get_by_role("link", name="Kotak masuk"))
     assert_tappable(page.get_by_role("button", name="Keluar"))
+    page.get_by_role("button", name="Menu").tap()
+    expect(nav).to_be_hidden()
     details = page.locator("#kawasan-list").get_by_role("link", name="Rincian")
     assert details.count() >= 2
     assert_tappable(details.first)
@@ -41,7 +52,7 @@ def test_it_lets_a_lurah_use_the_dashboard_and_site_form_on_a_phone(journey):
     assert_tappable(page.locator("#dash-map"))
 
     # The site form, reached by taps.
-    nav.get_by_role("link", name="Situs layanan").tap()
+    open_menu(page).get_by_role("link", name="Situs layanan").tap()
     expect(page.locator("h1")).to_have_text("Situs layanan")
     assert_fits_width(page)
     page.get_by_role("link", name="Tambah situs").tap()
