@@ -9,8 +9,8 @@ import pytest
 from django.core.cache import cache
 
 from api import services
-from web.fragments import LOCAL
 from tests.visibility.conftest import PERSONAS, persona_users, world  # noqa: F401
+from web.fragments import LOCAL
 
 VIAS = ["session", "token"]
 
