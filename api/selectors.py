@@ -114,7 +114,9 @@ def sites_version() -> str:
     portal write of a site (create, edit, review step, close, checklist) bumps its version
     and updated_at; a site deleted moves the count; its types are rows of their own table
     (types.set() deletes and inserts: the count or the highest id moves); the catalogue's
-    types and clusters are what the type, cluster and sector filters accept. Renames of
+    types and clusters are what the type, cluster and sector filters accept. Links are
+    left out on purpose: the list does not show them, so a link made or ended would only
+    make every page be built again for the same text. Renames of
     types or regions in the admin and UPDATEs behind the ORM are bounded by the cache's TTL
     (web.fragments.FRAGMENT_TTL), as for the dashboards and the open data.
     """
