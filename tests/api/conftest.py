@@ -10,6 +10,7 @@ from django.core.cache import cache
 
 from api import services
 from tests.visibility.conftest import PERSONAS, persona_users, world  # noqa: F401
+from web.fragments import LOCAL
 
 VIAS = ["session", "token"]
 
@@ -17,10 +18,14 @@ VIAS = ["session", "token"]
 @pytest.fixture(autouse=True)
 def _fresh_throttle():
     """Each test starts with no request counted: the throttle keeps its history in the cache
-    by user id, and a rolled-back test hands the next one the same ids."""
+    by user id, and a rolled-back test hands the next one the same ids. The cached pages
+    (and the worker's copies of them, web.fragments.LOCAL) go too: keyed by the data's
+    version, they must not meet another test's rolled-back rows."""
     cache.clear()
+    LOCAL.clear()
     yield
     cache.clear()
+    LOCAL.clear()
 
 
 @pytest.fixture
