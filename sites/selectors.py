@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from accounts import scoping
 from accounts.scoping import Right
 from regions.models import Level, Region, subtree_q
+from web.colors import ink_on
 
 from .importing.readers import (
     HOSPITAL_TYPE,
@@ -171,6 +172,7 @@ def site_map_features(queryset: QuerySet[Site]) -> dict:
                     "code": code,
                     "icon": icon,
                     "color": color,
+                    "ink": ink_on(color),
                     "status": status,
                     "review": review,
                 },

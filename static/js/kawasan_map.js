@@ -68,7 +68,8 @@
     maxSize = Math.max(maxSize, size);
     var icon = L.divIcon({
       className: "",
-      html: '<div class="site-marker" style="background:' + m.color + ";width:" + size +
+      html: '<div class="site-marker" style="background:' + m.color + ";color:" + (m.ink || "#fff") +
+        ";width:" + size +
         "px;height:" + size + "px;line-height:" + (size - 4) + "px;font-size:" +
         labelSize(m.icon, m.hub) + "px;font-weight:700;overflow:hidden;white-space:nowrap" +
         (m.closed ? ";opacity:.45" : "") + '"></div>',
