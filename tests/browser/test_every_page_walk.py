@@ -45,18 +45,14 @@ RAWA_BUNGA = "31.75.03.1004"
 KAMPUNG_MELAYU = "31.75.03.1001"
 MENTENG = "31.71.06.1001"
 ANONYMOUS = "anonim"
-ROLES = (
-    os.environ.get("WALK_ROLES", "").split(",")
-    if os.environ.get("WALK_ROLES")
-    else [
-        ANONYMOUS,
-        "lurah.rawabunga",
-        "camat.jatinegara",
-        "sudinkes.jaktim",
-        "sudindik.jaktim",
-        "provinsi",
-    ]
-)
+ROLES = [
+    ANONYMOUS,
+    "lurah.rawabunga",
+    "camat.jatinegara",
+    "sudinkes.jaktim",
+    "sudindik.jaktim",
+    "provinsi",
+]
 # One phone context (390 px, then the same page narrowed to 360) and one desktop context
 # per role, each signed in once (storage state).
 PHONE_WIDTHS = [390, 360]

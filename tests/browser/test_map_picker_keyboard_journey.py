@@ -5,6 +5,8 @@ typing the coordinates (the map's point follows them) and saving with Enter."""
 import json
 import re
 
+from django.urls import reverse
+
 from kawasan.models import Kawasan
 from sites.models import Site
 
@@ -31,7 +33,7 @@ def test_it_lets_a_lurah_place_a_site_by_typing_its_coordinates(journey):
     hub = Kawasan.objects.select_related("hub").get(region_id=RAWA_BUNGA, is_base=True).hub
     lat, lon = spot_near(hub, RAWA_BUNGA)
     page = journey.page("lurah.rawabunga")
-    page.goto("/situs/tambah/")
+    page.goto(reverse("services:site_create"))
     expect(page.locator("h1")).to_have_text("Tambah situs")
     journey.wait_idle(page)
 
