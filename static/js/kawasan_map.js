@@ -151,7 +151,11 @@
   // small for it (or not laid out yet: a zero size), where Leaflet's zoom would be NaN.
   var size = map.getSize();
   var pad = size.x > 4 * maxSize && size.y > 4 * maxSize ? maxSize : 0;
-  var fitOptions = { padding: [pad, pad], maxZoom: 17, animate: false };
+  // On the left, room for the zoom buttons too (top left): a marker under them could not be
+  // tapped (WCAG 2.5.8, axe target-size on a 390 px phone).
+  var fitOptions = {
+    paddingTopLeft: [pad + 44, pad], paddingBottomRight: [pad, pad], maxZoom: 17, animate: false
+  };
   if (bounds.isValid()) { map.fitBounds(bounds, fitOptions); }
   layout();
   map.on("zoomend", layout);
