@@ -130,6 +130,10 @@ AXE_RULES = ["empty-table-header", "heading-order", "target-size"]
 # are ours to set (static/css/api.css) and are checked.
 AXE_OFF = {"api:docs": ["nested-interactive", "heading-order"]}
 
+MAPS_SETTLED = """() => !document.querySelector(".leaflet-zoom-anim, .leaflet-cluster-anim")
+    && Array.from(document.querySelectorAll("[data-kawasan-map]"))
+        .every((el) => el.dataset.laidOut !== undefined)"""
+
 AXE_RUN = """async ([tags, extra, off]) => {
     const rules = {};
     for (const id of extra) { rules[id] = {enabled: true}; }
@@ -338,6 +342,9 @@ class Tab:
         while time.monotonic() < deadline and quiet < 2:
             self.page.wait_for_timeout(60)
             quiet = quiet + 1 if self.in_flight <= 0 else 0
+        # Maps settled: the kawasan maps have spread their markers apart (data-laid-out) and
+        # no zoom or cluster animation runs, so axe measures the targets a user would tap.
+        self.page.wait_for_function(MAPS_SETTLED, timeout=TIMEOUT_MS)
         return response
 
     def close(self):
