@@ -37,6 +37,11 @@ from tests.visibility.conftest import World
 
 from .conftest import DEMO_PASSWORD, JOURNEY_MARKS, ROOT, SCREENSHOTS, TIMEOUT_MS
 
+try:
+    from playwright.sync_api import Error as PlaywrightError
+except ImportError:  # the `browser` fixture says so (skip, or fail where required)
+    PlaywrightError = Exception  # type: ignore[assignment,misc]
+
 pytestmark = JOURNEY_MARKS
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -344,7 +349,10 @@ class Tab:
             quiet = quiet + 1 if self.in_flight <= 0 else 0
         # Maps settled: the kawasan maps have spread their markers apart (data-laid-out) and
         # no zoom or cluster animation runs, so axe measures the targets a user would tap.
-        self.page.wait_for_function(MAPS_SETTLED, timeout=TIMEOUT_MS)
+        try:
+            self.page.wait_for_function(MAPS_SETTLED, timeout=TIMEOUT_MS)
+        except PlaywrightError:
+            self.errors.append("the maps did not settle (markers not laid out or still moving)")
         return response
 
     def close(self):
