@@ -13,6 +13,7 @@ from datetime import date
 
 from scoring.explain import COMPONENT_LABELS, COMPONENTS
 from scoring.policy import Policy
+from web.colors import ink_on
 
 # How many rows a dashboard list shows, how many months a trend.
 LIST_LIMIT = 10
@@ -259,6 +260,7 @@ def schematic_map(map_data: dict, rings, *, size: int = 420) -> dict | None:
                 "y": y,
                 "icon": m["icon"],
                 "color": m["color"],
+                "ink": m.get("ink") or ink_on(m["color"]),
                 "hub": m["hub"],
                 "name": m["name"],
             }

@@ -26,6 +26,7 @@ from scoring.models import KawasanScore
 from scoring.policy import CLUSTERS, Policy
 from sites.models import OperatingStatus, ServiceType, Site, SiteLink
 from sites.selectors import HIDDEN_SITE
+from web.colors import ink_on
 
 from . import next_steps
 from .charts import BarChart, bar_chart, components_chart, schematic_map
@@ -95,6 +96,7 @@ def _site_json(site: Site, hub_id: int | None) -> dict:
         "types": [t.name for t in types],
         "icon": first.icon if first else "•",
         "color": first.color if first else "#64748b",
+        "ink": first.ink if first else ink_on("#64748b"),
         "closed": site.operating_status == OperatingStatus.CLOSED,
         "hub": site.pk == hub_id,
         "url": site.get_absolute_url(),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make sure the system libraries the portal needs are present: a Python that can load
 # SQLite extensions (Debian's /usr/bin/python3 can; pyenv's default build cannot), its venv
-# module, GDAL/GEOS/PROJ for GeoDjango, SpatiaLite for the embedded database and gettext.
+# module, GDAL/GEOS/PROJ for GeoDjango, SpatiaLite for the embedded database and gettext
+# (--browser: Chromium for the browser tests and npm for their axe-core).
 # Installs them with apt when possible; otherwise says exactly what to install.
 # Usage: scripts/system-deps.sh [--postgis] [--browser]
 set -euo pipefail
@@ -37,6 +38,9 @@ fi
 if [ "$want_browser" = 1 ]; then
   have_pkg chromium || missing+=(chromium)
   have_pkg chromium-driver || missing+=(chromium-driver)
+  # npm installs the browser tests' assets (axe-core, package-lock.json); Debian's npm
+  # brings nodejs with it.
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -72,6 +72,9 @@ def point_from_lon_lat(lon, lat) -> Point:
     return Point(round(lon, 7), round(lat, 7), srid=4326)
 
 
+LAT_LON_ATTRS = {"step": "any", "inputmode": "decimal", "aria-describedby": "location-help"}
+
+
 class SafePointField(forms.CharField):
     """The map widget's GeoJSON as a Point, without handing the raw text to GEOS."""
 
@@ -129,15 +132,17 @@ class SiteForm(CleanTextMixin, forms.Form):
         label=gettext_lazy("Lokasi"),
         help_text=gettext_lazy("Klik peta untuk menaruh titik, atau isi lintang dan bujur."),
     )
+    # The map's keyboard alternative: the location's help text ("... atau isi lintang dan
+    # bujur") is read with each of them.
     latitude = forms.FloatField(
         label=gettext_lazy("Lintang"),
         required=False,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        widget=forms.NumberInput(attrs=LAT_LON_ATTRS),
     )
     longitude = forms.FloatField(
         label=gettext_lazy("Bujur"),
         required=False,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        widget=forms.NumberInput(attrs=LAT_LON_ATTRS),
     )
     address = forms.CharField(label=gettext_lazy("Alamat"), max_length=300, required=False)
     contact = forms.CharField(label=gettext_lazy("Kontak"), max_length=200, required=False)

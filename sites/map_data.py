@@ -22,6 +22,8 @@ from django.db.models.functions import Floor
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from web.colors import ink_on
+
 from .models import ServiceType, Site
 
 # From this zoom on the map shows sites one by one (zoom 15: a view of ~5 x 3 km).
@@ -229,7 +231,7 @@ def site_map_clusters(cells: dict[tuple[int, int], dict], view: MapView) -> dict
         "total": sum(c["n"] for c in cells.values()),
         "truncated": False,
         "types": {
-            code: {"name": name, "icon": icon, "color": color}
+            code: {"name": name, "icon": icon, "color": color, "ink": ink_on(color)}
             for code, name, icon, color in [*catalogue.values(), NO_TYPE]
             if code in used
         },
@@ -285,6 +287,7 @@ def site_map_points(queryset: QuerySet[Site], view: MapView) -> dict:
                     "code": code,
                     "icon": icon,
                     "color": color,
+                    "ink": ink_on(color),
                     "status": status,
                     "review": review,
                 },

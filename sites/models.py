@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import scoping
 from accounts.scoping import Right
+from web.colors import ink_on
 
 
 class ServiceType(models.Model):
@@ -42,6 +43,11 @@ class ServiceType(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def ink(self) -> str:
+        """The colour of text on this type's colour (black or white, >= 4.5:1)."""
+        return ink_on(self.color)
 
 
 class ChecklistItem(models.Model):

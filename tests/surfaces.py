@@ -128,7 +128,10 @@ GET_PAGES = {
     "regions:boundary": lambda w: [reverse("regions:boundary", args=[c]) for c in w.area_codes],
     "spreadsheet:export": _r("spreadsheet:export"),
     "spreadsheet:upload": _r("spreadsheet:upload"),
-    "spreadsheet:confirm": lambda w: [],  # a dry run's token: walked in the spreadsheet tests
+    # A dry run's token (the page walk makes one; the spreadsheet tests walk the rest).
+    "spreadsheet:confirm": lambda w: [
+        reverse("spreadsheet:confirm", args=[t]) for t in getattr(w, "dry_runs", [])
+    ],
     "services:site_list": lambda w: [
         reverse("services:site_list"),
         reverse("services:site_list") + "?q=RAHASIA",

@@ -79,8 +79,12 @@ class PortalBoundField(BoundField):
     @property
     def aria_describedby(self):
         ids = super().aria_describedby
-        if ids is None:  # the widget sets its own
-            return None
+        if ids is None:
+            # The widget names its own description (the site form's latitude and longitude
+            # point at the location's help): kept, with the errors shown here after it.
+            ids = self.field.widget.attrs["aria-describedby"]
+            if not self._errors_shown_here():
+                return None  # the widget's own attribute stands as it is
         if self.auto_id and not self.is_hidden:
             extra = [f"{self.form[name].auto_id}_error" for name in self._errors_shown_here()]
             ids = " ".join(i for i in [ids, *extra] if i)

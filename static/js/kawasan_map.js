@@ -68,7 +68,8 @@
     maxSize = Math.max(maxSize, size);
     var icon = L.divIcon({
       className: "",
-      html: '<div class="site-marker" style="background:' + m.color + ";width:" + size +
+      html: '<div class="site-marker" style="background:' + m.color + ";color:" + (m.ink || "#fff") +
+        ";width:" + size +
         "px;height:" + size + "px;line-height:" + (size - 4) + "px;font-size:" +
         labelSize(m.icon, m.hub) + "px;font-weight:700;overflow:hidden;white-space:nowrap" +
         (m.closed ? ";opacity:.45" : "") + '"></div>',
@@ -99,7 +100,9 @@
       var p = map.latLngToLayerPoint(item.home);
       return { x: p.x, y: p.y, i: i };
     });
-    for (var round = 0; round < 80; round++) {
+    // Enough rounds for a dense cluster (schools sharing a building) on a phone's narrow
+    // map: 80 left some markers overlapping, under WCAG's 24 px target spacing.
+    for (var round = 0; round < 200; round++) {
       var moved = false;
       for (var i = 0; i < pts.length; i++) {
         for (var j = i + 1; j < pts.length; j++) {
@@ -148,7 +151,11 @@
   // small for it (or not laid out yet: a zero size), where Leaflet's zoom would be NaN.
   var size = map.getSize();
   var pad = size.x > 4 * maxSize && size.y > 4 * maxSize ? maxSize : 0;
-  var fitOptions = { padding: [pad, pad], maxZoom: 17, animate: false };
+  // On the left, room for the zoom buttons too (top left): a marker under them could not be
+  // tapped (WCAG 2.5.8, axe target-size on a 390 px phone).
+  var fitOptions = {
+    paddingTopLeft: [pad + 44, pad], paddingBottomRight: [pad, pad], maxZoom: 17, animate: false
+  };
   if (bounds.isValid()) { map.fitBounds(bounds, fitOptions); }
   layout();
   map.on("zoomend", layout);

@@ -4,6 +4,7 @@
 //   <form data-confirm="Question?">     asks before submitting; Cancel keeps the page
 //   <button data-confirm="Question?">   the same for one button of a form
 //   <button data-print>                 opens the print dialog
+//   <div class="table-wrap">            focusable (Tab, then arrow keys) while it scrolls
 (function () {
   "use strict";
   var cfg = document.getElementById("kaltara-tiles");
@@ -34,4 +35,32 @@
       window.print();
     }
   });
+
+  // A table wider than its box scrolls inside it: without the keyboard focus a keyboard
+  // user could not scroll it (WCAG 2.1.1). Only while it scrolls, so narrow tables add no
+  // tab stop; again when the width changes (a phone turned).
+  function scrollersFocusable() {
+    var wraps = document.querySelectorAll(".table-wrap");
+    for (var i = 0; i < wraps.length; i++) {
+      var el = wraps[i];
+      var scrolls = el.scrollWidth > el.clientWidth + 1;
+      if (scrolls && !el.hasAttribute("tabindex")) {
+        el.setAttribute("tabindex", "0");
+        el.setAttribute("data-scroll-focus", "");
+      } else if (!scrolls && el.hasAttribute("data-scroll-focus")) {
+        el.removeAttribute("tabindex");
+        el.removeAttribute("data-scroll-focus");
+      }
+    }
+  }
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizing);
+    resizing = window.setTimeout(scrollersFocusable, 100);
+  });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", scrollersFocusable);
+  } else {
+    scrollersFocusable();
+  }
 }());

@@ -224,7 +224,7 @@
     if (label && !container.hasAttribute("aria-label")) {
       container.setAttribute("aria-label", label.textContent.trim());
     }
-    ["id_location_helptext", "id_location_error", "location-check"].forEach(function (id) {
+    ["location-help", "id_location_error", "location-check"].forEach(function (id) {
       if (document.getElementById(id)) { setDescribedBy(container, id, true); }
     });
   }

@@ -29,7 +29,8 @@
     var closed = props.status === "closed" ? " opacity:.55;" : "";
     return L.divIcon({
       className: "",
-      html: "<div class=\"site-marker\" style=\"background:" + safeColor(props.color) + ";" + closed +
+      html: "<div class=\"site-marker\" style=\"background:" + safeColor(props.color) +
+        ";color:" + safeColor(props.ink || "#fff") + ";" + closed +
         " width:28px;height:28px;font-size:11px;line-height:24px;font-weight:700\">" +
         escapeHtml(label || "•") + "</div>",
       iconSize: [28, 28],
@@ -225,7 +226,9 @@
     addTiles(dmap);
     dmap.setView(here, 16);
     L.marker(here, {
-      icon: typeIcon({ color: detailEl.dataset.color, icon: detailEl.dataset.icon }),
+      icon: typeIcon({
+        color: detailEl.dataset.color, ink: detailEl.dataset.ink, icon: detailEl.dataset.icon
+      }),
       title: detailEl.dataset.name
     }).addTo(dmap);
     var pointsEl = document.getElementById("site-link-points");

@@ -56,6 +56,7 @@ class World:
     pending_changes: list = field(default_factory=list)
     exports: list = field(default_factory=list)
     tokens: list = field(default_factory=list)  # one personal API token per persona
+    dry_runs: list = field(default_factory=list)  # spreadsheet dry-run tokens (their owner's)
     secrets: list = field(default_factory=list)
     area_codes: tuple = (RAWA_BUNGA, KAMPUNG_MELAYU, "31.75.03", MENTENG)
     kawasan: Kawasan | None = None
