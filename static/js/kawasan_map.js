@@ -77,8 +77,12 @@
       iconAnchor: [size / 2, size / 2]
     });
     var home = L.latLng(m.lat, m.lon);
+    // Not a tab stop (keyboard: false, so no role="button" either): the member list beside
+    // every kawasan map names and links the same sites, and is the keyboard's and screen
+    // reader's way to them. A school next to its RPTRA can only be drawn so far apart on a
+    // phone's map; as buttons such markers failed WCAG 2.5.8's spacing, which the list meets.
     var marker = L.marker(home, {
-      icon: icon, title: m.name, zIndexOffset: m.hub ? 1000 : 0
+      icon: icon, title: m.name, zIndexOffset: m.hub ? 1000 : 0, keyboard: false
     }).addTo(map);
     if (el.dataset.markerLinks && m.url) {
       marker.on("click", function () { window.location = m.url; });
