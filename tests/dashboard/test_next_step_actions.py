@@ -270,6 +270,20 @@ def test_link_step_opens_the_link_form_with_the_other_end_and_a_suggested_kind(
     assert re.search(r'<option value="referral" selected>', html)
 
 
+def test_a_search_on_the_link_form_keeps_the_chosen_end_and_the_way_back(
+    client, lurah, kawasan, sites
+):
+    a, b = sorted([sites["rptra"].pk, sites["sd"].pk])
+    url = next_steps.step_url(
+        core.Step(kind="link_sites", points=5.0, site_ids=(a, b)), step_ctx(lurah, kawasan)
+    )
+    client.force_login(lurah)
+    html = client.get(url).content.decode()
+    search = html[html.index('role="search"') : html.index("</form>", html.index('role="search"'))]
+    assert f'name="dengan" value="{b}"' in search
+    assert f'name="kembali" value="{query(url)["kembali"]}"' in search.replace("&amp;", "&")
+
+
 def test_the_suggested_kind_is_a_referral_only_with_a_health_end(sites):
     assert suggested_link_kind(sites["sd"], sites["posyandu"]) == LinkKind.REFERRAL
     assert suggested_link_kind(sites["rptra"], sites["sd"]) == LinkKind.JOINT_PROGRAMME
