@@ -111,15 +111,18 @@ def set_hub_url(ctx: StepContext, site_id: int) -> str | None:
 
 
 def verify_url(ctx: StepContext, site_id: int) -> str | None:
-    """A submitted site: its suku dinas officer's review page. Any other: the checklist page,
-    whose "Simpan dan ajukan untuk verifikasi" is the submission, for who may change it."""
+    """A submitted site: its page (with "Tinjau pengajuan" for the officer). Any other: the
+    checklist page, whose "Simpan dan ajukan untuk verifikasi" is the submission, for who may
+    change it."""
     site = ctx.members.get(site_id)
     if site is None:
         return None
     if site.review_state == ReviewState.SUBMITTED:
-        if review_selectors.site_may_review(ctx.user, site):
-            return ctx.url("services:site_review", site_id)
-    elif site_selectors.site_may_change(ctx.user, site):
+        # The site page, for everyone: it offers "Tinjau" to an officer who may review it and
+        # did not submit it (four eyes). The steps are cached by the grants alone
+        # (dashboards.access.grants_key), so a link here cannot depend on who submitted.
+        return ctx.url("services:site_detail", site_id)
+    if site_selectors.site_may_change(ctx.user, site):
         return ctx.url("services:checklist_edit", site_id)
     return site.get_absolute_url()
 

@@ -190,6 +190,12 @@ def kawasan_site_create(*, kawasan: Kawasan, user, data: dict, version: int | No
     the site already joined the kawasan as its base kawasan, nothing more is written.
     """
     _require_change(user, kawasan)
+    # The version first: a base kawasan gets every new site of its kelurahan by itself (the
+    # receiver of site_created), so a check at the join would come after the site is in.
+    _next_version(kawasan, version)
     site = site_services.site_create(user=user, data=data)
-    kawasan_member_add(kawasan=kawasan, site=site, user=user, version=version)
+    if not Membership.objects.filter(kawasan=kawasan, site=site).exists():
+        Membership.objects.create(kawasan=kawasan, site=site, added_by=user)
+        _record(kawasan, user, KawasanAction.MEMBER_ADDED, {"members": ["", site.name]})
+    _changed(kawasan, user)
     return site

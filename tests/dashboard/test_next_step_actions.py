@@ -334,15 +334,24 @@ def test_verify_reverify_and_hub_steps_open_their_pages(client, lurah, sudinkes,
     assert 'name="kembali"' in form[: form.index("</form>")]
 
 
-def test_a_submitted_site_opens_its_review_for_the_officer_and_its_page_for_the_lurah(
+def test_a_submitted_site_opens_its_page_whose_review_link_keeps_the_way_back(
     client, lurah, sudinkes, kawasan, sites
 ):
+    # The site page for everyone (the steps are cached by grants, and four eyes depend on
+    # who submitted): the officer reaches the review from there, the way back kept.
     Site.objects.filter(pk=sites["stale"].pk).update(review_state=ReviewState.SUBMITTED)
     step = core.Step(kind="verify_site", points=1.0, site_ids=(sites["stale"].pk,))
-    assert next_steps.step_url(step, step_ctx(lurah, kawasan)) == sites["stale"].get_absolute_url()
-    url = next_steps.step_url(step, step_ctx(sudinkes, kawasan))
-    assert urlsplit(url).path == reverse("services:site_review", args=[sites["stale"].pk])
+    lurah_url = next_steps.step_url(step, step_ctx(lurah, kawasan))
+    assert urlsplit(lurah_url).path == sites["stale"].get_absolute_url()
+    page = next_steps.step_url(step, step_ctx(sudinkes, kawasan))
+    assert urlsplit(page).path == sites["stale"].get_absolute_url()
     client.force_login(sudinkes)
+    detail = client.get(page).content.decode()
+    review = reverse("services:site_review", args=[sites["stale"].pk])
+    link = re.search(rf'href="({re.escape(review)}\?kembali=[^"]+)"', detail)
+    assert link, "Tinjau pengajuan carries the way back"
+    url = link.group(1).replace("&amp;", "&")
+    assert query(url)["kembali"] == query(page)["kembali"]
     html = client.get(url).content.decode()
     form = html[html.index('id="verify-form"') :]
     back = query(url)["kembali"].replace("&", "&amp;")
@@ -439,6 +448,23 @@ def test_a_stale_kawasan_version_registers_nothing(client, lurah, kawasan):
     assert response.status_code == 200 and 'id="kawasan-stale"' in response.content.decode()
     assert not Site.objects.filter(name="PATBM Basi").exists()
     assert 'name="kawasan_version" value="7"' in response.content.decode()
+
+
+@pytest.mark.parametrize("version", [None, 1, "x"])
+def test_a_base_kawasan_refuses_a_join_without_its_current_version(client, lurah, kawasan, version):
+    # A base kawasan gets every new site of its kelurahan by itself (kawasan.receivers):
+    # the version is checked before the site is registered, or it would be in already.
+    Kawasan.objects.filter(pk=kawasan.pk).update(is_base=True, version=3)
+    client.force_login(lurah)
+    url = reverse("kawasan:add_type", args=[kawasan.pk]) + "?jenis=patbm"
+    patbm = client.get(url).context["page"].service_type
+    data = form_data(point_in(RAWA_BUNGA, dx_m=60), name="PATBM Tanpa Versi", types=[patbm.pk])
+    if version is not None:
+        data["kawasan_version"] = version
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert not Site.objects.filter(name="PATBM Tanpa Versi").exists()
+    assert Kawasan.objects.get(pk=kawasan.pk).version == 3
 
 
 def test_submitting_from_the_checklist_lands_back_with_the_gain(client, lurah, kawasan, sites):
