@@ -41,6 +41,7 @@ from sites.models import Site
 from sites.selectors import HIDDEN_SITE
 from web.returning import PARAM as KEMBALI
 from web.returning import return_path
+from web.validators import parse_id
 
 from . import next_steps
 from .reports import kawasan_reports
@@ -271,7 +272,7 @@ def kawasan_add_type(request, pk) -> HttpResponse:
     version = kawasan.version
     if request.method == "POST" and form.is_valid():
         raw = request.POST.get(KAWASAN_VERSION, "")
-        posted = int(raw) if raw.isdigit() and len(raw) < 10 else None
+        posted = parse_id(raw, digits=9)
         try:
             site = membership.kawasan_site_create(
                 kawasan=kawasan, user=request.user, data=form.service_data(), version=posted

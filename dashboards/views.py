@@ -32,6 +32,7 @@ from scoring import explain
 from scoring.selectors import policy_active
 from sites.review import queue
 from web.fragments import LazyHtml, cache_key, cached_html
+from web.validators import parse_id
 
 from .access import grants_key, region_in_reach, region_territorial, sector_grants, territory_codes
 from .area import AREA_LEVELS, AreaDashboard, area_region, kawasan_in_region
@@ -117,10 +118,11 @@ def dashboard_area(request, code):
 
 def _area(request, code: str):
     kawasan_pk = request.GET.get("kawasan", "")
-    if kawasan_pk and not (kawasan_pk.isdigit() and len(kawasan_pk) < 19):
+    chosen = parse_id(kawasan_pk) if kawasan_pk else None
+    if kawasan_pk and chosen is None:
         raise Http404
     user = request.user
-    found = area_region(user, code, int(kawasan_pk) if kawasan_pk else None)
+    found = area_region(user, code, chosen)
     if found is None:
         raise Http404
     region, versions = found

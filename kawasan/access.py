@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from sites.models import Site
+from web.validators import parse_id
 
 from . import selectors
 from .models import Kawasan
@@ -39,9 +40,10 @@ def addable_site(user, raw_pk: str, *, details: bool = False) -> Site:
     """A site the user may add: any site they may see, also verified sites outside the
     territory (the puskesmas kecamatan in the next kelurahan): membership is the kawasan's
     business."""
-    if not (raw_pk.isdigit() and len(raw_pk) < 19):
+    pk = parse_id(raw_pk)
+    if pk is None:
         raise Http404
-    return get_object_or_404(_visible(user, details), pk=int(raw_pk))
+    return get_object_or_404(_visible(user, details), pk=pk)
 
 
 def visible_member(user, kawasan: Kawasan, site_pk, *, details: bool = False) -> Site:

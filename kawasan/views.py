@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sites.models import Site
 from web.returning import return_path
+from web.validators import parse_id
 
 from . import membership, selectors, undo
 from .access import addable_site, changeable_kawasan, visible_member
@@ -32,7 +33,7 @@ STALE = gettext_lazy(
 
 def _posted_version(request) -> int | None:
     raw = request.POST.get("version", "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return parse_id(raw, digits=9)
 
 
 @require_GET

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import provincial_required
+from web.validators import parse_id
 
 from . import queue, selectors, services
 from .forms import ActivateForm, PolicyForm, parameter_rows
@@ -42,7 +43,7 @@ NOT_A_DRAFT = gettext_lazy(
 
 def _posted_int(request, name: str) -> int | None:
     raw = request.POST.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return parse_id(raw, digits=9)
 
 
 def _form(start: ScoringPolicy, data=None, *, initial=None) -> PolicyForm:
@@ -71,7 +72,7 @@ def policy_create(request):
     """A new draft, starting from the active version (or ?dari=<pk>, any version)."""
     base_pk = request.GET.get("dari", "")
     if base_pk:
-        if not base_pk.isdigit() or len(base_pk) > 18:
+        if parse_id(base_pk) is None:
             raise Http404
         base = get_object_or_404(ScoringPolicy, pk=base_pk)
     else:

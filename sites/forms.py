@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from leaflet.forms.widgets import LeafletWidget
 
-from web.validators import CleanTextMixin
+from web.validators import CleanTextMixin, parse_id
 
 from .models import DocumentKind, LinkKind, OperatingStatus, ServiceType, SiteDocument
 
@@ -435,15 +435,17 @@ class BulkVerifyForm(CleanTextMixin, forms.Form):
         pairs = []
         for raw in self.cleaned_data["pilih"]:
             pk, _sep, version = raw.partition(":")
-            if not (pk.isdigit() and version.isdigit() and int(pk) <= MAX_ID):
+            site_id, site_version = parse_id(pk), parse_id(version)
+            if site_id is None or site_version is None or site_id > MAX_ID:
                 raise forms.ValidationError(_("Pilihan tidak sah. Muat ulang halaman."))
-            pairs.append((int(pk), int(version)))
+            pairs.append((site_id, site_version))
         return pairs
 
     def clean_sertakan(self):
         ids = set()
         for raw in self.cleaned_data["sertakan"]:
-            if not (raw.isdigit() and int(raw) <= MAX_ID):
+            site_id = parse_id(raw)
+            if site_id is None or site_id > MAX_ID:
                 raise forms.ValidationError(_("Pilihan tidak sah. Muat ulang halaman."))
-            ids.add(int(raw))
+            ids.add(site_id)
         return ids

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from accounts import scoping
 from accounts.scoping import Right
 from regions.models import Level, Region, subtree_q
+from web.validators import parse_id
 
 from .importing.readers import (
     HOSPITAL_TYPE,
@@ -269,9 +270,9 @@ def names_similar(a: str, b: str) -> bool:
     if not na or not nb:
         return False
     # "SDN Rawa Bunga 01" and "SDN Rawa Bunga 02" often share a campus yet are two schools.
-    numbers_a = [t for t in na.split() if t.isdigit()]
-    numbers_b = [t for t in nb.split() if t.isdigit()]
-    if numbers_a and numbers_b and [int(n) for n in numbers_a] != [int(n) for n in numbers_b]:
+    numbers_a = [n for t in na.split() if (n := parse_id(t)) is not None]
+    numbers_b = [n for t in nb.split() if (n := parse_id(t)) is not None]
+    if numbers_a and numbers_b and numbers_a != numbers_b:
         return False
     if na == nb or na in nb or nb in na:
         return True
@@ -377,7 +378,8 @@ def suggested_link_kind(site: Site, other: Site) -> str:
 
 def link_other_prefill(user, site: Site, raw_pk: str) -> tuple[Site, float] | None:
     """The other end a next step chose (?dengan=), if the user may see it, with its distance."""
-    if not (raw_pk.isdigit() and len(raw_pk) < 19) or int(raw_pk) == site.pk:
+    pk = parse_id(raw_pk)
+    if pk is None or pk == site.pk:
         return None
     other = (
         Site.objects.visible_to(user)

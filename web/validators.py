@@ -6,6 +6,7 @@ Excel cell, a CSV row or a map label. Single-line fields refuse every control ch
 fields (a Textarea) keep tab, line feed and carriage return and refuse the rest.
 """
 
+import re
 import unicodedata
 
 from django import forms
@@ -61,3 +62,15 @@ class CleanTextMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         clean_text_fields(self)  # type: ignore[arg-type]
+
+
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+def parse_id(raw, *, digits: int = 18) -> int | None:
+    """A whole number typed in a URL or a form as ASCII digits (at most `digits` of them),
+    else None. str.isdigit() is not this: "²" and "١" are digits to it and int() refuses them
+    (a 500 where the user should read that the page or version is unknown)."""
+    if not isinstance(raw, str) or len(raw) > digits or not _ASCII_DIGITS.fullmatch(raw):
+        return None
+    return int(raw)

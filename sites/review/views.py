@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from web.returning import return_path
+from web.validators import parse_id
 
 from .. import selectors as site_selectors
 from ..editing import StaleEdit
@@ -300,7 +301,11 @@ def _review_page(request, site, verify_form, refused=None):
     own = selectors.review_sector_ids(request.user, site)
     ticked: set[int] = set()
     if verify_form.is_bound:
-        ticked = {int(i) for i in verify_form.data.getlist("confirmed") if str(i).isdigit()}
+        ticked = {
+            pk
+            for i in verify_form.data.getlist("confirmed")
+            if (pk := parse_id(str(i))) is not None
+        }
     rows: list[dict[str, Any]] = []
     for item in items:
         answer = answers.get(item.pk)
