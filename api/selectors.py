@@ -13,6 +13,7 @@ from accounts import scoping
 from accounts.scoping import Right
 from clusters.models import Cluster
 from dashboards.access import region_in_reach, region_territorial
+from dashboards.versions import SECTOR_PART
 from kawasan.models import Kawasan
 from regions.models import Region, subtree_q
 from scoring.models import KawasanScore
@@ -114,7 +115,8 @@ def sites_version() -> str:
     portal write of a site (create, edit, review step, close, checklist) bumps its version
     and updated_at; a site deleted moves the count; its types are rows of their own table
     (types.set() deletes and inserts: the count or the highest id moves); the catalogue's
-    types and clusters are what the type, cluster and sector filters accept. Links are
+    types and clusters are what the type, cluster and sector filters accept, and each type's
+    sector is who may see its private sites (dashboards.versions.SECTOR_PART). Links are
     left out on purpose: the list does not show them, so a link made or ended would only
     make every page be built again for the same text. Renames of
     types or regions in the admin and UPDATEs behind the ORM are bounded by the cache's TTL
@@ -131,7 +133,12 @@ def sites_version() -> str:
                     ("MAX", "updated_at"),
                     ("SUM", "version"),
                     (None, signature(Site.types.through.objects.all(), count, ("MAX", "pk"))),
-                    (None, signature(ServiceType.objects.all(), count, ("COUNT", "clusters__pk"))),
+                    (
+                        None,
+                        signature(
+                            ServiceType.objects.all(), count, ("COUNT", "clusters__pk"), SECTOR_PART
+                        ),
+                    ),
                     (None, signature(Cluster.objects.filter(has_sites=True), count, ("SUM", "pk"))),
                 )
             )

@@ -6,10 +6,16 @@ of such versions (see web.fragments), and the versions of each page's own parts 
 its reads (area.area_region, sector.sector_version).
 """
 
+from django.db.models import F
+
 from kawasan.models import Kawasan
 from scoring.models import ScoreSnapshot, ScoringPolicy
 from sites.models import ServiceType
 from web.fragments import Signature, fingerprint, row_compiled_once, signature
+
+# Which sector answers for each service type: a type moved to another sector (in the admin)
+# moves private sites into or out of a sector grant's sight, so the versions move with it.
+SECTOR_PART = ("SUM", F("pk") * F("sector_id"))
 
 
 def data_version_signature() -> Signature:
@@ -36,7 +42,7 @@ def data_version_signature() -> Signature:
             ),
         ),
         (None, signature(ScoreSnapshot.objects.all(), count, ("MAX", "created_at"))),
-        (None, signature(ServiceType.objects.all(), count, ("COUNT", "clusters__pk"))),
+        (None, signature(ServiceType.objects.all(), count, ("COUNT", "clusters__pk"), SECTOR_PART)),
     )
 
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
-from accounts.models import Assignment, Role
+from accounts.models import Assignment, Role, Sector
 from api import services
 from sites import services as site_services
 from sites.models import Site
@@ -256,3 +256,18 @@ def test_the_stale_filter_follows_the_clock(lurah, monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: now + timedelta(minutes=2))
     later, built = _get(client, path)
     assert built and _names(later) == ["Posyandu Melati"]
+
+
+def test_a_type_moved_to_another_sector_moves_the_sites_out_of_the_officers_page(sudinkes):
+    # A sector grant sees the private sites of its sector's types: moving a type to another
+    # sector (the admin) must change the version, not wait for the cache to expire.
+    queued = submitted_site("Puskesmas Antrean", RAWA_BUNGA)
+    client = _signed_in(sudinkes)
+    assert queued.name in _names(_get(client)[0])
+    assert _get(client)[1] is False  # the page is in the cache
+    other = Sector.objects.exclude(pk=queued.types.get().sector_id).first()
+    queued.types.update(sector=other)
+    after, built = _get(client)
+    assert built
+    assert queued.name not in _names(after)
+    assert after.content == _built(client).content
