@@ -170,7 +170,7 @@ def test_a_point_outside_the_territory_links_to_the_map_and_marks_the_coordinate
     for coordinate in ("id_latitude", "id_longitude"):
         tag = _tag(html, coordinate)
         assert 'aria-invalid="true"' in tag, coordinate
-        assert 'aria-describedby="id_location_error"' in tag, coordinate
+        assert 'aria-describedby="location-help id_location_error"' in tag, coordinate
     # The map's element (the link's target) is django-leaflet's, named by the widget.
     assert 'id="id_location-map"' in html
 
