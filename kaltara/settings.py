@@ -347,12 +347,6 @@ SPECTACULAR_SETTINGS = {
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://kaltara")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "web.redis_cache.RedisCache"  # reuses its client
-    # Every signed-in request reads its session: from Redis first, the database behind it
-    # (written through, so a restart of Redis signs nobody out). Measured on the API's
-    # cached site pages: ~1 ms less a request of ~7 (README, load figures). Only with a
-    # shared cache: with the in-process default each worker would keep its own copy, and a
-    # sign-out in one would not reach the others.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Celery: with a broker URL a real worker runs tasks; without one they run inline (eager),
 # so the embedded default needs no Redis.

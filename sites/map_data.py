@@ -231,7 +231,7 @@ def site_map_clusters(cells: dict[tuple[int, int], dict], view: MapView) -> dict
         "total": sum(c["n"] for c in cells.values()),
         "truncated": False,
         "types": {
-            code: {"name": name, "icon": icon, "color": color, "ink": ink_on(color)}
+            code: {"name": name, "icon": icon, "color": color}
             for code, name, icon, color in [*catalogue.values(), NO_TYPE]
             if code in used
         },

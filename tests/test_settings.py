@@ -88,24 +88,3 @@ def test_seed_demo_creates_a_login_for_every_role(client, imported):
     demo = Kawasan.objects.get(is_demo=True, region_id="31.75.03.1004")
     assert demo.hub.name == "RPTRA Citra Permata"
 
-
-@pytest.mark.parametrize(
-    ("cache_url", "engine"),
-    [
-        ("redis://127.0.0.1:6379/0", "django.contrib.sessions.backends.cached_db"),
-        ("locmemcache://kaltara", "django.contrib.sessions.backends.db"),
-    ],
-)
-def test_sessions_are_read_from_the_cache_only_when_it_is_shared(cache_url, engine):
-    # With the in-process cache each worker would keep its own copy of a session, and a
-    # sign-out in one would not reach the others: the database alone then.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CACHE_"))}
-    env.update(DJANGO_SETTINGS_MODULE="kaltara.settings", CACHE_URL=cache_url)
-    code = (
-        "import django; django.setup(); "
-        "from django.conf import settings; print(settings.SESSION_ENGINE)"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == engine

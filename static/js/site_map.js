@@ -114,6 +114,8 @@
     // Server clusters below the zoom of points; from it on the sites themselves, where the
     // client still groups markers that overlap (a campus of three schools), in the same look.
     var clusterLayer = L.layerGroup().addTo(map);
+    // The browser's own groups of close-up markers: pointer targets like the markers.
+    if (L.MarkerCluster && L.MarkerCluster.mergeOptions) { L.MarkerCluster.mergeOptions({ keyboard: false }); }
     var pointLayer = L.markerClusterGroup
       ? L.markerClusterGroup({
         maxClusterRadius: 30,
@@ -160,7 +162,10 @@
       } else {
         var layers = fc.features.map(function (f) {
           var c = f.geometry.coordinates;
-          return L.marker([c[1], c[0]], { icon: typeIcon(f.properties), title: f.properties.name })
+          // Not tab stops (keyboard: false, so no role="button"): "Lihat daftar" above the
+          // map lists the same sites with the same filters, the keyboard's and screen
+          // reader's way to them; sites on one campus sit closer than WCAG 2.5.8's spacing.
+          return L.marker([c[1], c[0]], { icon: typeIcon(f.properties), title: f.properties.name, keyboard: false })
             .bindPopup(popupHtml(f.properties));
         });
         if (pointLayer.addLayers) { pointLayer.addLayers(layers); } else { layers.forEach(function (l) { pointLayer.addLayer(l); }); }
