@@ -87,4 +87,3 @@ def test_seed_demo_creates_a_login_for_every_role(client, imported):
 
     demo = Kawasan.objects.get(is_demo=True, region_id="31.75.03.1004")
     assert demo.hub.name == "RPTRA Citra Permata"
-
