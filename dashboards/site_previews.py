@@ -27,7 +27,7 @@ from scoring.kawasan_preview import KawasanPreview
 from sites import selectors as site_selectors
 from sites import services as site_services
 from sites import views as site_views
-from sites.forms import LinkEndForm, LinkForm, SiteCloseForm
+from sites.forms import LinkEndForm, LinkForm, SiteCloseForm, show_validation_messages
 from sites.models import LinkKind, Site
 
 from .kawasan_pages import COMPONENT_LABELS
@@ -71,12 +71,6 @@ def _confirm_url(request, name: str, pk) -> str:
 
 def _render(request, **ctx) -> HttpResponse:
     return render(request, "services/change_preview.html", ctx)
-
-
-def _messages_from(request, exc: ValidationError) -> None:
-    for errors in getattr(exc, "message_dict", {"": exc.messages}).values():
-        for error in errors:
-            messages.error(request, error)
 
 
 @require_POST
@@ -157,7 +151,7 @@ def link_end_preview(request, pk) -> HttpResponse:
             user=request.user, link=link, end_date=form.cleaned_data["end_date"]
         )
     except ValidationError as exc:
-        _messages_from(request, exc)
+        show_validation_messages(request, exc)
         return redirect(back)
     version = form.cleaned_data["version"]
     if version is None or version != link.version:
@@ -210,7 +204,7 @@ def site_close_preview(request, pk) -> HttpResponse:
             user=request.user, site=site, reason=form.cleaned_data["reason"]
         )
     except ValidationError as exc:
-        _messages_from(request, exc)
+        show_validation_messages(request, exc)
         return redirect(site)
     if form.cleaned_data["version"] != site.version:
         messages.error(request, site_views.STALE_CLOSE)

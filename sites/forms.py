@@ -5,6 +5,7 @@ import math
 from typing import cast
 
 from django import forms
+from django.contrib import messages
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -237,6 +238,14 @@ def show_validation_error(form: forms.BaseForm, exc: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+def show_validation_messages(request, exc: ValidationError) -> None:
+    """A service's refusal where there is no form to show it on (a button on the site page):
+    each message as a message of the next page."""
+    for errors in getattr(exc, "message_dict", {"": exc.messages}).values():
+        for error in errors:
+            messages.error(request, error)
 
 
 class SiteCloseForm(CleanTextMixin, forms.Form):

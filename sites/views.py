@@ -31,6 +31,7 @@ from .forms import (
     SiteDocumentForm,
     SiteForm,
     show_validation_error,
+    show_validation_messages,
     site_form_initial,
 )
 from .models import Site
@@ -352,9 +353,7 @@ def site_close(request, pk):
                 version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
-            for errors in getattr(exc, "message_dict", {"": exc.messages}).values():
-                for error in errors:
-                    messages.error(request, error)
+            show_validation_messages(request, exc)
         except editing.StaleEdit:
             messages.error(request, STALE_CLOSE)
         else:
@@ -502,9 +501,7 @@ def link_end(request, pk):
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            for errors in exc.message_dict.values():
-                for error in errors:
-                    messages.error(request, error)
+            show_validation_messages(request, exc)
         except services.StaleLink:
             messages.error(request, STALE_LINK)
         else:
