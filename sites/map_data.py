@@ -40,6 +40,13 @@ CELLS_PER_TILE = 4
 # by powers of two, so clusters stay put while the user pans at one zoom).
 MAX_CELLS_ACROSS = 48
 WORLD = (-180.0, -90.0, 180.0, 90.0)
+# A cluster disc's width on screen is DISC_MIN_PX + DISC_GROWTH_PX per power of ten of its
+# count (static/js/site_map.js draws the "size" each feature carries). Two discs closer
+# than their radii plus DISC_GAP_PX are merged into one, so no two targets overlap (WCAG
+# 2.5.8): a cell's disc sits at its sites' mean position, which can lie at the cell's edge.
+DISC_MIN_PX = 32
+DISC_GROWTH_PX = 6
+DISC_GAP_PX = 4
 NO_TYPE = ("", "", "•", "#64748b")  # (code, name, icon, colour) of a site without a type
 
 
@@ -142,7 +149,7 @@ def site_map_data(queryset: QuerySet[Site], view: MapView) -> dict:
     if view.clustered:
         cells = grid_cells(in_box, view.cell)
         if sum(c["n"] for c in cells.values()) > FEW_SITES:
-            return site_map_clusters(cells, view)
+            return site_map_clusters(spaced_cells(cells, math.floor(view.zoom)), view)
     return site_map_points(in_box, view)
 
 
@@ -184,6 +191,79 @@ def grid_cells(queryset: QuerySet[Site], cell: float) -> dict[tuple[int, int], d
     return cells
 
 
+def disc_size(count: int) -> int:
+    """A cluster disc's width in screen pixels."""
+    return round(DISC_MIN_PX + DISC_GROWTH_PX * math.log10(max(count, 1)))
+
+
+def _screen(lon: float, lat: float, zoom: int) -> tuple[float, float]:
+    """Web Mercator pixel coordinates of a point at a zoom, as Leaflet places it (256 px
+    tiles); only differences between two points are used."""
+    scale = 256 * 2**zoom
+    s = math.sin(math.radians(max(-85.0, min(85.0, lat))))
+    return ((lon + 180) / 360 * scale, (0.5 - math.log((1 + s) / (1 - s)) / (4 * math.pi)) * scale)
+
+
+def spaced_cells(cells: dict[tuple[int, int], dict], zoom: int) -> dict[tuple[int, int], dict]:
+    """The cells, with any two whose discs would come closer than DISC_GAP_PX at this zoom
+    merged into one (counts, sums, extent and types added; the smallest cell key kept).
+
+    Measured at the whole zoom the map asked for (its floor), so at the fractional zoom the
+    map shows the discs are at least as far apart. Each round merges every disc with the
+    neighbours it touches, largest first, until none touch: a handful of rounds, over a
+    bucket grid, so it stays linear in the number of cells on screen.
+    """
+    reach = disc_size(sum(c["n"] for c in cells.values())) + DISC_GAP_PX  # the widest need
+    current = dict(cells)
+    while True:
+        at = {k: _screen(c["sx"] / c["n"], c["sy"] / c["n"], zoom) for k, c in current.items()}
+        buckets: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for k, (x, y) in at.items():
+            buckets.setdefault((int(x // reach), int(y // reach)), []).append(k)
+        merged: dict[tuple[int, int], dict] = {}
+        taken: set[tuple[int, int]] = set()
+        for k in sorted(current, key=lambda k: (-current[k]["n"], k)):
+            if k in taken:
+                continue
+            taken.add(k)
+            c = current[k]
+            x, y = at[k]
+            bx, by = int(x // reach), int(y // reach)
+            group = [k]
+            for dx in (-1, 0, 1):
+                for dy in (-1, 0, 1):
+                    for other in buckets.get((bx + dx, by + dy), ()):
+                        if other in taken:
+                            continue
+                        ox, oy = at[other]
+                        need = (disc_size(c["n"]) + disc_size(current[other]["n"])) / 2
+                        if math.hypot(ox - x, oy - y) < need + DISC_GAP_PX:
+                            group.append(other)
+                            taken.add(other)
+            merged[min(group)] = _merge([current[g] for g in group])
+        if len(merged) == len(current):
+            return merged
+        current = merged
+
+
+def _merge(group: list[dict]) -> dict:
+    if len(group) == 1:
+        return group[0]
+    boxes = [c["box"] for c in group]
+    return {
+        "n": sum(c["n"] for c in group),
+        "sx": sum(c["sx"] for c in group),
+        "sy": sum(c["sy"] for c in group),
+        "box": [
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        ],
+        "types": [t for c in group for t in c["types"]],
+    }
+
+
 def site_map_clusters(cells: dict[tuple[int, int], dict], view: MapView) -> dict:
     """The cells as cluster features, with the names and colours of the types present
     (one query on the catalogue)."""
@@ -217,6 +297,7 @@ def site_map_clusters(cells: dict[tuple[int, int], dict], view: MapView) -> dict
                 "properties": {
                     "cluster": True,
                     "count": c["n"],
+                    "size": disc_size(c["n"]),
                     "bbox": [round(v, 6) for v in c["box"]],
                     # Largest first: the ring of the marker and its title read the same way.
                     "types": sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0])),

@@ -67,9 +67,11 @@
   }
 
   // A server-side cluster: a dark disc with the count (white on #1e3a8a, ~10:1), ringed
-  // by its types' colours, at least 32 px wide; a click zooms in on its sites.
-  function clusterIcon(count, types, catalogue) {
-    var size = Math.round(32 + 6 * Math.log10(Math.max(count, 1)));
+  // by its types' colours, at least 32 px wide; a click zooms in on its sites. A server
+  // cluster brings its width ("size", sites/map_data.py disc_size): the server merged any
+  // two that would have touched at this zoom.
+  function clusterIcon(count, types, catalogue, size) {
+    size = size || Math.round(32 + 6 * Math.log10(Math.max(count, 1)));
     var ring = "#64748b";
     if (types && types.length) {
       var at = 0;
@@ -151,7 +153,7 @@
           var c = f.geometry.coordinates;
           var p = f.properties;
           var title = clusterTitle(listEl, p.count, p.types, catalogue);
-          var m = L.marker([c[1], c[0]], { icon: clusterIcon(p.count, p.types, catalogue), title: title, alt: title, riseOnHover: true });
+          var m = L.marker([c[1], c[0]], { icon: clusterIcon(p.count, p.types, catalogue, p.size), title: title, alt: title, riseOnHover: true });
           m.on("click", function () {
             var box = L.latLngBounds([[p.bbox[1], p.bbox[0]], [p.bbox[3], p.bbox[2]]]);
             var next = Math.max(map.getBoundsZoom(box, false, L.point(40, 40)), map.getZoom() + 1);

@@ -133,16 +133,8 @@ AXE_RULES = ["empty-table-header", "heading-order", "target-size"]
 # button holding the copy and lock buttons (nested controls) and its tags as h3 under its
 # h1 title: its own markup, which the portal does not write. Its colours and target sizes
 # are ours to set (static/css/api.css) and are checked.
-#
-# KNOWN GAP, not a pass (issue 15 stays open for it): on the facility map the server's
-# cluster discs sit at the mean position of their grid cell, and two neighbouring cells'
-# discs can come closer than WCAG 2.5.8's 24 px spacing at the first zoom (sudindik and
-# provinsi on the real data). The fix is spacing them on the server (or as the kawasan map
-# does, pushing them apart on screen); until then 2.5.8 is not checked on that page. Its
-# site markers are pointer targets only, its list ("Lihat daftar") the keyboard's way.
 AXE_OFF = {
     "api:docs": ["nested-interactive", "heading-order"],
-    "services:site_map": ["target-size"],
 }
 
 MAPS_SETTLED = """() => !document.querySelector(".leaflet-zoom-anim, .leaflet-cluster-anim")

@@ -3,6 +3,7 @@ endpoint, clusters counted in the database below CLUSTER_BELOW_ZOOM, the sites t
 close up, under the one visibility rule and the list's filters, at any scale of data."""
 
 import json
+import math
 import random
 import re
 
@@ -333,3 +334,81 @@ def test_a_view_takes_a_bounded_number_of_queries(client, camat, django_assert_n
     with django_assert_num_queries(6):
         fc = get(client, bbox=around, zoom=zoom)
     assert fc["total"] == 400
+
+
+def _screen_gap_violations(fc, zoom):
+    """Pairs of cluster discs closer than their radii plus the gap, in screen pixels at the
+    zoom asked for (as the map draws them: each feature's "size" wide at its point)."""
+    discs = []
+    for f in fc["features"]:
+        lon, lat = f["geometry"]["coordinates"]
+        discs.append((*map_data._screen(lon, lat, zoom), f["properties"]["size"], f["id"]))
+    bad = []
+    for i, (x, y, size, key) in enumerate(discs):
+        for ox, oy, osize, okey in discs[i + 1 :]:
+            gap = ((ox - x) ** 2 + (oy - y) ** 2) ** 0.5 - (size + osize) / 2
+            if gap < map_data.DISC_GAP_PX - 1e-6:
+                bad.append((key, okey, round(gap, 1)))
+    return bad
+
+
+def test_cluster_discs_never_touch_at_any_zoom(client, provinsi, always_clusters):
+    # Sites packed along the borders of cells (a kelurahan at every zoom's cell edges) on top
+    # of the registry: without merging, neighbouring cells' discs overlap (WCAG 2.5.8).
+    scatter(RAWA_BUNGA, 400, types=("sd", "rptra"))
+    scatter(KAMPUNG_MELAYU, 300, types=("puskesmas",), seed=2)
+    scatter(MENTENG, 200, seed=3)
+    client.force_login(provinsi)
+    visible = in_box(Site.objects.visible_to(provinsi), JAKARTA).count()
+    for zoom in range(8, HIGH):
+        for z in (zoom, zoom + 0.5):  # the map asks with its whole zoom, draws at z
+            fc = get(client, bbox=JAKARTA, zoom=z)
+            assert fc["mode"] == "clusters"
+            assert _screen_gap_violations(fc, math.floor(z)) == [], z
+            # Merging moves no site out of the count and keeps each type's share.
+            assert sum(f["properties"]["count"] for f in fc["features"]) == visible
+            for f in fc["features"]:
+                p = f["properties"]
+                assert p["size"] == map_data.disc_size(p["count"])
+                assert sum(n for _code, n in p["types"]) == p["count"]
+
+
+def _cell(lon, lat, n, type_id=1):
+    return {
+        "n": n,
+        "sx": lon * n,
+        "sy": lat * n,
+        "box": [lon, lat, lon, lat],
+        "types": [(type_id, n)],
+    }
+
+
+def test_two_discs_across_a_cell_border_merge_and_distant_ones_stay():
+    zoom = 12
+    cell = 360 / 2**zoom / map_data.CELLS_PER_TILE  # 64 px
+    px = cell / 64  # one screen pixel in degrees of longitude
+    cells = {
+        (0, 0): _cell(cell - 2 * px, -6.2, 5, type_id=1),  # 2 px left of the border
+        (1, 0): _cell(cell + 3 * px, -6.2, 2, type_id=2),  # 3 px right of it
+        (5, 0): _cell(5.5 * cell, -6.2, 9, type_id=1),  # far away
+    }
+    spaced = map_data.spaced_cells(cells, zoom)
+    assert set(spaced) == {(0, 0), (5, 0)}
+    merged = spaced[(0, 0)]
+    assert merged["n"] == 7 and sorted(merged["types"]) == [(1, 5), (2, 2)]
+    assert merged["box"][0] == pytest.approx(cell - 2 * px)
+    assert merged["box"][2] == pytest.approx(cell + 3 * px)
+    assert spaced[(5, 0)] == cells[(5, 0)]
+    # A row of discs 20 px apart: merged pairs may touch their neighbours again, and are
+    # merged in the next rounds until no two touch, every site still counted.
+    chain = {(i, 0): _cell(i * 20 * px, -6.2, 1) for i in range(12)}
+    spaced = map_data.spaced_cells(chain, zoom)
+    assert 1 < len(spaced) < 12 and sum(c["n"] for c in spaced.values()) == 12
+    discs = [
+        (*map_data._screen(c["sx"] / c["n"], c["sy"] / c["n"], zoom), c["n"])
+        for c in spaced.values()
+    ]
+    for i, (x, y, n) in enumerate(discs):
+        for ox, oy, on in discs[i + 1 :]:
+            need = (map_data.disc_size(n) + map_data.disc_size(on)) / 2 + map_data.DISC_GAP_PX
+            assert math.hypot(ox - x, oy - y) >= need
