@@ -13,6 +13,7 @@ The queryset given is already the user's filtered view through Site.objects.visi
 a hidden site is neither drawn nor counted in any cluster.
 """
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -180,13 +181,7 @@ def grid_cells(queryset: QuerySet[Site], cell: float) -> dict[tuple[int, int], d
         c["n"] += row["n"]
         c["sx"] += row["sx"]
         c["sy"] += row["sy"]
-        box = c["box"]
-        box[:] = [
-            min(box[0], row["minx"]),
-            min(box[1], row["miny"]),
-            max(box[2], row["maxx"]),
-            max(box[3], row["maxy"]),
-        ]
+        c["box"] = _union(c["box"], [row["minx"], row["miny"], row["maxx"], row["maxy"]])
         c["types"].append((row["first_type"], row["n"]))
     return cells
 
@@ -249,19 +244,18 @@ def spaced_cells(cells: dict[tuple[int, int], dict], zoom: int) -> dict[tuple[in
 def _merge(group: list[dict]) -> dict:
     if len(group) == 1:
         return group[0]
-    boxes = [c["box"] for c in group]
     return {
         "n": sum(c["n"] for c in group),
         "sx": sum(c["sx"] for c in group),
         "sy": sum(c["sy"] for c in group),
-        "box": [
-            min(b[0] for b in boxes),
-            min(b[1] for b in boxes),
-            max(b[2] for b in boxes),
-            max(b[3] for b in boxes),
-        ],
+        "box": functools.reduce(_union, (c["box"] for c in group)),
         "types": [t for c in group for t in c["types"]],
     }
+
+
+def _union(a: list[float], b: list[float]) -> list[float]:
+    """The extent [minx, miny, maxx, maxy] of two extents."""
+    return [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
 
 
 def site_map_clusters(cells: dict[tuple[int, int], dict], view: MapView) -> dict:
