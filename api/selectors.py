@@ -11,15 +11,13 @@ from django.db.models import F, FloatField, Func, Q, QuerySet
 
 from accounts import scoping
 from accounts.scoping import Right
-from clusters.models import Cluster
 from dashboards.access import region_in_reach, region_territorial
-from dashboards.versions import SECTOR_PART
 from kawasan.models import Kawasan
 from regions.models import Region, subtree_q
 from scoring.models import KawasanScore
-from sites.models import ServiceType, Site
+from sites.data_version import site_data_version
+from sites.models import Site
 from sites.selectors import HIDDEN_SITE
-from web.fragments import Signature, fingerprint, row_compiled_once, signature
 
 from .models import ApiToken
 from .services import hash_secret
@@ -107,46 +105,17 @@ def types_of_sites(site_ids) -> dict[int, list[tuple]]:
 
 
 def sites_version() -> str:
-    """The version of everything a page of the site list is made of, in one query (its SQL
-    compiled once per process): the cached pages are keyed by it (api.views.SiteViewSet).
+    """The version of everything a page of the site list is made of: the cached pages are
+    keyed by it (api.views.SiteViewSet).
 
-    Over all sites, not only the user's: one version for every scope (the scope is a key
-    part of its own), and whatever moves a site into or out of a scope moves it too. Every
-    portal write of a site (create, edit, review step, close, checklist) bumps its version
-    and updated_at; a site deleted moves the count; its types are rows of their own table
-    (types.set() deletes and inserts: the count or the highest id moves); the catalogue's
-    types and clusters are what the type, cluster and sector filters accept, and each type's
-    sector is who may see its private sites (dashboards.versions.SECTOR_PART). Links are
-    left out on purpose: the list does not show them, so a link made or ended would only
-    make every page be built again for the same text. Renames of
-    types or regions in the admin and UPDATEs behind the ORM are bounded by the cache's TTL
-    (web.fragments.FRAGMENT_TTL), as for the dashboards and the open data.
+    The site data's version that the database keeps (sites.data_version): every write to
+    the sites, their types, the catalogue, the sectors and the regions moves it, the
+    importers' bulk writes, the admin and the shell included. One version for every scope
+    (the scope is a key part of its own), and whatever moves a site into or out of a scope
+    moves it too. Links are not watched on purpose: the list does not show them, so a link
+    made or ended would only make every page be built again for the same text.
     """
-
-    def build():
-        count = ("COUNT", "pk")
-        return (
-            Site.objects.order_by()
-            .annotate(
-                _v=Signature(
-                    count,
-                    ("MAX", "updated_at"),
-                    ("SUM", "version"),
-                    (None, signature(Site.types.through.objects.all(), count, ("MAX", "pk"))),
-                    (
-                        None,
-                        signature(
-                            ServiceType.objects.all(), count, ("COUNT", "clusters__pk"), SECTOR_PART
-                        ),
-                    ),
-                    (None, signature(Cluster.objects.filter(has_sites=True), count, ("SUM", "pk"))),
-                )
-            )
-            .values_list("_v")[:1]
-        )
-
-    row = row_compiled_once(("api_sites",), build)
-    return fingerprint(row[0] if row else "")
+    return site_data_version()
 
 
 # --- kawasan ------------------------------------------------------------------------------

@@ -16,4 +16,11 @@ SERVICES_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=0),
         "options": {"expires": 12 * 3600},
     },
+    "services-site-data-changes-collapse-hourly": {
+        # Each write statement adds a row that the site data's version counts
+        # (sites.data_version); in daily use an hour of them is a few hundred rows.
+        "task": "services.tasks.site_data_changes_collapse",
+        "schedule": crontab(minute=17),
+        "options": {"expires": 3600},
+    },
 }

@@ -8,6 +8,7 @@ from celery import shared_task
 
 from web.tasks import DATABASE_ERRORS, RetryingTask
 
+from . import data_version
 from .review import reminders as review
 
 
@@ -29,3 +30,17 @@ def review_reminders_send() -> dict[str, int]:
         "stale": review.stale_reminders_send(),
         "overdue": review.overdue_reminders_send(),
     }
+
+
+@shared_task(
+    base=RetryingTask,
+    name="services.tasks.site_data_changes_collapse",
+    autoretry_for=DATABASE_ERRORS,
+    retry_backoff=30,
+    max_retries=3,
+    soft_time_limit=60,
+    time_limit=120,
+)
+def site_data_changes_collapse() -> int:
+    """Shorten the table the site data's version is read from (sites.data_version)."""
+    return data_version.collapse()

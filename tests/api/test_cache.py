@@ -17,8 +17,9 @@ from rest_framework.renderers import JSONRenderer
 
 from accounts.models import Assignment, Role, Sector
 from api import services
+from regions.models import Region
 from sites import services as site_services
-from sites.models import Site
+from sites.models import ServiceType, Site
 from sites.review import transitions
 from tests.conftest import make_user
 from tests.factories import KAMPUNG_MELAYU, RAWA_BUNGA, make_site, point_in, service_type
@@ -109,7 +110,21 @@ def test_a_repeated_get_is_answered_304_from_the_cache(lurah):
 
 
 @pytest.mark.parametrize(
-    "change", ["create", "edit", "types", "types_admin", "return", "verify", "close"]
+    "change",
+    [
+        "create",
+        "edit",
+        "types",
+        "types_admin",
+        "return",
+        "verify",
+        "close",
+        # Writes behind the ORM's save (sites.data_version: the database's triggers see them).
+        "queryset_update",
+        "sql",
+        "type_renamed",
+        "region_renamed",
+    ],
 )
 def test_every_site_write_is_on_the_next_page(lurah, sudinkes, change):
     draft = make_site("Puskesmas Rawa Bunga", RAWA_BUNGA)
@@ -144,6 +159,18 @@ def test_every_site_write_is_on_the_next_page(lurah, sudinkes, change):
         transitions.site_verify(
             user=sudinkes, site=queued, version=queued.version, confirmed_item_ids=[]
         )
+    elif change == "queryset_update":
+        # As an importer or a data fix writes: no save(), no signal, version and updated_at kept.
+        Site.objects.filter(pk=draft.pk).update(address="Jl. Perbaikan Data")
+    elif change == "sql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE services_site SET name = %s WHERE id = %s", ["Dari SQL", draft.pk]
+            )
+    elif change == "type_renamed":
+        ServiceType.objects.filter(code="puskesmas").update(name="Puskesmas (nama baru)")
+    elif change == "region_renamed":
+        Region.objects.filter(code=RAWA_BUNGA).update(name="Rawa Bunga (nama baru)")
     else:
         site_services.site_close(user=lurah, site=draft, reason="Pindah", version=draft.version)
     after, built = _get(client)

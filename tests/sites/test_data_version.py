@@ -1,0 +1,137 @@
+"""The site data's version kept by the database (sites.data_version, migration 0008): every
+write to what a page of sites is made of moves it, whatever makes the write; reads, rolled-back
+writes and links leave it; a version never comes back for other data (collapse, an emptied
+table, transactions committing out of order on PostgreSQL)."""
+
+import pytest
+from django.db import connection, transaction
+
+from accounts.models import Sector
+from clusters.models import Cluster
+from regions.models import Region
+from sites import data_version
+from sites.models import ServiceType, Site, SiteDataChange, SiteLink
+from tests.factories import KAMPUNG_MELAYU, RAWA_BUNGA, make_site, point_in, service_type
+
+pytestmark = pytest.mark.django_db
+
+
+def _version() -> str:
+    return data_version.site_data_version()
+
+
+def _save(site):
+    site.name = "Puskesmas Baru"
+    site.save()
+
+
+def _sql(site):
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE services_site SET name = %s WHERE id = %s", ["SQL", site.pk])
+
+
+def _first_cluster_renamed(site):
+    Cluster.objects.filter(pk=Cluster.objects.order_by("pk")[0].pk).update(name="Klaster (baru)")
+
+
+WRITES = {
+    "save": _save,
+    "create": lambda site: make_site("Posyandu Baru", KAMPUNG_MELAYU, types=("posyandu",)),
+    "bulk_create": lambda site: Site.objects.bulk_create(
+        [Site(name="Impor", kelurahan_id=RAWA_BUNGA, location=point_in(RAWA_BUNGA, 30))]
+    ),
+    # As an importer or a data fix writes: no save(), no signal, version and updated_at kept.
+    "queryset_update": lambda site: Site.objects.filter(pk=site.pk).update(address="Jl. Baru"),
+    "sql": _sql,
+    "delete": lambda site: site.delete(),
+    "types_set": lambda site: site.types.set([service_type("posyandu")]),
+    "type_renamed": lambda site: ServiceType.objects.filter(code="puskesmas").update(
+        name="Puskesmas (baru)"
+    ),
+    "type_clusters": lambda site: service_type("puskesmas").clusters.clear(),
+    "cluster_renamed": _first_cluster_renamed,
+    "sector_renamed": lambda site: Sector.objects.filter(code="kesehatan").update(
+        name="Kesehatan (baru)"
+    ),
+    "region_renamed": lambda site: Region.objects.filter(code=RAWA_BUNGA).update(
+        name="Rawa Bunga (baru)"
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", WRITES)
+def test_every_write_moves_the_version_whatever_makes_it(kind):
+    site = make_site()
+    before = _version()
+    assert _version() == before, "a read moves nothing"
+    WRITES[kind](site)
+    assert _version() != before
+
+
+def test_reads_and_links_leave_it():
+    a = make_site()
+    b = make_site("Posyandu Rawa Bunga", types=("posyandu",), location=point_in(RAWA_BUNGA, 40))
+    before = _version()
+    list(Site.objects.all()), list(ServiceType.objects.all()), list(Region.objects.all()[:5])
+    # Links are not part of a page of sites (api.selectors.sites_version).
+    SiteLink.objects.create(site_a=a, site_b=b, kind="referral", start_date="2024-01-01")
+    assert _version() == before
+
+
+def test_a_rolled_back_write_leaves_it_and_the_next_write_gives_a_new_one():
+    site = make_site()
+    before = _version()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Site.objects.filter(pk=site.pk).update(name="Batal")
+        raise RuntimeError("rolled back")
+    assert _version() == before
+    Site.objects.filter(pk=site.pk).update(name="Jadi")
+    assert _version() != before
+
+
+def test_collapse_keeps_the_table_short_and_never_brings_back_a_version():
+    site = make_site()
+    seen = {_version()}
+    for i in range(5):
+        Site.objects.filter(pk=site.pk).update(name=f"Nama {i}")
+        seen.add(_version())
+    deleted = data_version.collapse()
+    after = _version()
+    if connection.vendor == "postgresql":
+        # One row per write statement until now; then the newest and one new row.
+        assert deleted >= 5 and SiteDataChange.objects.count() == 2
+        assert after not in seen
+    else:
+        # SQLite's one row and its token: nothing to collapse, nothing moved.
+        assert deleted == 0 and SiteDataChange.objects.count() == 1 and after in seen
+    assert data_version.collapse() == (1 if connection.vendor == "postgresql" else 0)
+    Site.objects.filter(pk=site.pk).update(name="Sesudah")
+    assert _version() not in seen | {after}
+
+
+def test_an_emptied_table_gives_a_version_of_its_own_each_time_until_the_next_write():
+    site = make_site()
+    SiteDataChange.objects.all().delete()  # behind the triggers' back (a flush, a TRUNCATE)
+    first, second = _version(), _version()
+    assert first.startswith("unknown-") and second.startswith("unknown-") and first != second
+    Site.objects.filter(pk=site.pk).update(name="Lagi")
+    assert not _version().startswith("unknown-") and _version() == _version()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs two real connections")
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_committing_after_a_later_one_still_moves_it_on_postgis():
+    # A draws its row's id first and commits last: the highest id is B's all along, so the
+    # count is what tells the two states apart.
+    import psycopg
+
+    s = connection.settings_dict
+    params = {"dbname": s["NAME"], "user": s["USER"], "host": s["HOST"], "port": s["PORT"]}
+    with psycopg.connect(**params) as a, psycopg.connect(**params, autocommit=True) as b:
+        a.execute("UPDATE clusters_cluster SET name = name")  # its transaction stays open
+        b.execute("UPDATE clusters_cluster SET name = name WHERE false")  # committed at once
+        with_b = _version()
+        a.commit()
+        with_both = _version()
+    assert with_both != with_b
+    assert with_both.split("/")[1] == with_b.split("/")[1]  # the same highest id
