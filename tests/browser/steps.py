@@ -31,7 +31,12 @@ def map_position(page, map_global: str, lat: float, lon: float) -> dict:
 
 
 def open_menu(page):
-    """On a phone the navigation and tools fold behind the header's "Menu" button: open it."""
+    """On a phone the navigation and tools fold behind the header's "Menu" button: open it.
+
+    After the page's load event: a click before static/js/menu.js has run does nothing (the
+    language journey failed so once in CI, clicking just after the page came back in English).
+    """
+    page.wait_for_load_state("load")
     button = page.locator(".menu-toggle")
     if button.is_visible() and button.get_attribute("aria-expanded") != "true":
         button.click()

@@ -52,7 +52,7 @@ def test_an_english_phone_gets_indonesian_until_the_user_chooses(journey):
     open_menu(phone)
     phone.select_option("#lang-select", "en")
     expect(phone.locator("html")).to_have_attribute("lang", "en")
-    phone.get_by_role("button", name="Menu").click()
+    open_menu(phone)
     expect(phone.get_by_role("button", name="Sign out")).to_be_visible()
     expect(phone.locator(".leaflet-draw-draw-marker")).to_have_attribute("title", "Draw a marker")
 
@@ -62,7 +62,7 @@ def test_an_english_phone_gets_indonesian_until_the_user_chooses(journey):
     expect(other.locator("html")).to_have_attribute("lang", "id")
     _sign_in(other, "lurah.rawabunga")
     expect(other.locator("html")).to_have_attribute("lang", "en")
-    other.get_by_role("button", name="Menu").click()
+    open_menu(other)
     expect(other.get_by_role("button", name="Sign out")).to_be_visible()
     # Signed out, that phone's login page keeps the choice.
     other.get_by_role("button", name="Sign out").click()
