@@ -1,21 +1,25 @@
 """The version of the site data: what cached pages of sites are keyed by.
 
 The database's triggers record every write to the tables a page of sites is made of
-(sites.models.SiteDataChange, migration 0008), so the version is a read of those few rows,
-not an aggregate over the registry: one indexed query, its SQL compiled once per process,
-whose cost does not grow with the sites.
+(sites.models.SiteDataChange, migration 0008), so the version is a read of that small table,
+not an aggregate over the registry: one query, its SQL compiled once per process, over the
+rows written since the last hourly collapse (a few hundred in daily use), whatever the size of
+the registry.
 
-On PostgreSQL the version is the count and the highest id of the rows. Each committed write
-statement adds a row, so the count moves at every commit, even when transactions commit out
-of the order their ids were drawn in; ids are never reused (a rolled-back row's id is
-skipped), and collapse() replaces old rows by a row with a new id, so no version comes back
-for other data. On SQLite it is the one row's random token, replaced at each written row.
+The version is the sum of the rows' weights and the token of the newest row.
+- On PostgreSQL each committed write statement adds a row of weight 1, so the sum counts the
+  write statements committed. It grows at every commit, transactions committing out of the
+  order their rows' ids were drawn in included. A rolled-back write takes its row with it.
+  collapse() keeps the sum as it is. So a sum never comes back for other data.
+- The token is random. It tells apart two histories whose sums meet: a flush that restarts
+  the ids, a backup restored.
+- On SQLite the one row's token is replaced at each written row (its weight stays 1).
 """
 
 import uuid
 
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection
+from django.db.models import Subquery
 
 from web.fragments import Signature, row_compiled_once
 
@@ -26,30 +30,46 @@ def site_data_version() -> str:
     """The current version; never one seen before for other data."""
 
     def build():
+        newest = SiteDataChange.objects.order_by("-pk").values("token")[:1]
         return (
             SiteDataChange.objects.order_by()
-            .annotate(_v=Signature(("COUNT", "pk"), ("MAX", "pk"), ("MAX", "token")))
+            .annotate(_v=Signature(("SUM", "weight"), (None, Subquery(newest))))
             .values_list("_v")[:1]
         )
 
     row = row_compiled_once(("site_data_version",), build)
     version = row[0] if row else None
-    if not version or version.startswith("0/"):
-        # No row: the table was emptied behind the triggers' back (a test's flush, a manual
-        # TRUNCATE). Nothing is known, so nothing cached may be reused: a version of its own.
+    if not version or version.startswith("/"):
+        # No row: the table was emptied behind the triggers' back (on SQLite a flush deletes
+        # it; on PostgreSQL a TRUNCATE of this table alone). Nothing is known, so nothing
+        # cached may be reused: a version of its own at each call, until the next write.
         return f"unknown-{uuid.uuid4().hex}"
     return version
 
 
+# One statement, so the rows deleted and their sum are the same rows, whatever runs at once:
+# a write committing meanwhile adds a row this statement does not see (and keeps it); a
+# second collapse at the same time waits, then finds the rows gone and adds nothing.
+_COLLAPSE = (
+    "WITH gone AS ("
+    " DELETE FROM services_sitedatachange"
+    " WHERE (SELECT COUNT(*) FROM services_sitedatachange) > 1 RETURNING weight),"
+    " merged AS ("
+    " INSERT INTO services_sitedatachange (weight, token)"
+    " SELECT SUM(weight), substr(md5(random()::text), 1, 16) FROM gone HAVING COUNT(*) > 0"
+    " RETURNING 1) "
+    "SELECT COUNT(*) FROM gone"
+)
+
+
 def collapse() -> int:
-    """Keep the table short: the rows below the highest are deleted and one row added (with a
-    new id, so the version after is one never seen). Returns the rows deleted. Run by Celery
-    beat (sites/schedule.py); on SQLite there is only ever one row."""
-    with transaction.atomic():
-        top = SiteDataChange.objects.aggregate(top=Max("pk"))["top"]
-        if top is None:
-            return 0
-        deleted, _ = SiteDataChange.objects.filter(pk__lt=top).delete()
-        if deleted:
-            SiteDataChange.objects.create()
-        return deleted
+    """Merge the rows into one of their summed weight (PostgreSQL; on SQLite there is only ever
+    one row). Returns the rows merged. Run hourly by Celery beat (sites/schedule.py).
+
+    The sum, and so the version's first part, stays as it was; the new row's token moves the
+    version once (the next read of each page builds it again)."""
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(_COLLAPSE)
+        return cursor.fetchone()[0]

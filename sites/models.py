@@ -600,16 +600,20 @@ class SiteDataChange(models.Model):
     """A write to the tables a site list is made of, recorded by the database's own triggers
     (migration 0008): sites, their types, the catalogue, the clusters, the sectors and the
     regions. The version of the site data (sites.data_version) is read from these few rows in
-    one indexed query, where an aggregate over every site grew with the registry (~1 ms for
+    one small query, where an aggregate over every site grew with the registry (~1 ms for
     Jakarta's 5,856 sites a request, and linear in the national data).
 
     Triggers rather than signals: bulk_create, QuerySet.update, the importers, the admin and
-    the shell are all seen. On PostgreSQL each write statement adds a row (statement-level
-    triggers; inserting takes no shared row lock, so concurrent writers never wait on each
-    other here nor deadlock) and sites.data_version.collapse keeps the table short. On SQLite
-    (one writer at a time) the one row's token is replaced at each written row.
+    the shell are all seen. On PostgreSQL each write statement adds a row of weight 1
+    (statement-level triggers; inserting takes no shared row lock, so concurrent writers never
+    wait on each other here nor deadlock) and sites.data_version.collapse merges the rows into
+    one of their summed weight. On SQLite (one writer at a time) the one row's token is
+    replaced at each written row.
     """
 
+    weight = models.PositiveBigIntegerField(default=1)
+    # Random: tells apart the states of two histories whose weights sum alike (a flush that
+    # restarts the ids, a restored backup).
     token = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:

@@ -19,20 +19,23 @@ WATCHED = (
 )
 TABLE = "services_sitedatachange"
 FUNCTION = "services_site_data_changed"
+PG_TOKEN = "substr(md5(random()::text), 1, 16)"
+SQLITE_TOKEN = "lower(hex(randomblob(8)))"
 
 
 def _postgresql(cursor):
     # One row per write statement, TRUNCATE included (a flush), however many rows it wrote.
     cursor.execute(
         f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN INSERT INTO {TABLE} (token) VALUES (''); RETURN NULL; END; $$"
+        f"BEGIN INSERT INTO {TABLE} (weight, token) VALUES (1, {PG_TOKEN}); "
+        f"RETURN NULL; END; $$"
     )
     for table in WATCHED:
         cursor.execute(
             f"CREATE TRIGGER {FUNCTION} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
             f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"
         )
-    cursor.execute(f"INSERT INTO {TABLE} (token) VALUES ('')")
+    cursor.execute(f"INSERT INTO {TABLE} (weight, token) VALUES (1, {PG_TOKEN})")
 
 
 def _sqlite(cursor):
@@ -42,10 +45,10 @@ def _sqlite(cursor):
         for event in ("INSERT", "UPDATE", "DELETE"):
             cursor.execute(
                 f"CREATE TRIGGER {FUNCTION}_{table}_{event.lower()} AFTER {event} ON {table} "
-                f"BEGIN INSERT INTO {TABLE} (id, token) VALUES (1, lower(hex(randomblob(8)))) "
+                f"BEGIN INSERT INTO {TABLE} (id, weight, token) VALUES (1, 1, {SQLITE_TOKEN}) "
                 f"ON CONFLICT(id) DO UPDATE SET token = excluded.token; END"
             )
-    cursor.execute(f"INSERT INTO {TABLE} (id, token) VALUES (1, lower(hex(randomblob(8))))")
+    cursor.execute(f"INSERT INTO {TABLE} (id, weight, token) VALUES (1, 1, {SQLITE_TOKEN})")
 
 
 def install(apps, schema_editor):
@@ -90,6 +93,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
+                ("weight", models.PositiveBigIntegerField(default=1)),
                 ("token", models.CharField(blank=True, default="", max_length=16)),
             ],
             options={

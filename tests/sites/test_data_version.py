@@ -3,6 +3,8 @@ write to what a page of sites is made of moves it, whatever makes the write; rea
 writes and links leave it; a version never comes back for other data (collapse, an emptied
 table, transactions committing out of order on PostgreSQL)."""
 
+from importlib import import_module
+
 import pytest
 from django.db import connection, transaction
 
@@ -91,22 +93,28 @@ def test_a_rolled_back_write_leaves_it_and_the_next_write_gives_a_new_one():
 
 def test_collapse_keeps_the_table_short_and_never_brings_back_a_version():
     site = make_site()
-    seen = {_version()}
+    seen = [_version()]
     for i in range(5):
         Site.objects.filter(pk=site.pk).update(name=f"Nama {i}")
-        seen.add(_version())
-    deleted = data_version.collapse()
+        seen.append(_version())
+    merged = data_version.collapse()
     after = _version()
     if connection.vendor == "postgresql":
-        # One row per write statement until now; then the newest and one new row.
-        assert deleted >= 5 and SiteDataChange.objects.count() == 2
-        assert after not in seen
+        # One row per write statement until now, then one row of their summed weight: the
+        # sum stays, the newest row's token moves.
+        assert merged >= 5 and SiteDataChange.objects.count() == 1
+        assert after not in seen and _sum(after) == _sum(seen[-1])
     else:
-        # SQLite's one row and its token: nothing to collapse, nothing moved.
-        assert deleted == 0 and SiteDataChange.objects.count() == 1 and after in seen
-    assert data_version.collapse() == (1 if connection.vendor == "postgresql" else 0)
+        # SQLite's one row and its token: nothing to merge, nothing moved.
+        assert merged == 0 and SiteDataChange.objects.count() == 1 and after == seen[-1]
+    assert data_version.collapse() == 0  # one row left: nothing to do
+    assert _version() == after
     Site.objects.filter(pk=site.pk).update(name="Sesudah")
-    assert _version() not in seen | {after}
+    assert _version() not in [*seen, after]
+
+
+def _sum(version: str) -> int:
+    return int(version.split("/")[0])
 
 
 def test_an_emptied_table_gives_a_version_of_its_own_each_time_until_the_next_write():
@@ -118,20 +126,71 @@ def test_an_emptied_table_gives_a_version_of_its_own_each_time_until_the_next_wr
     assert not _version().startswith("unknown-") and _version() == _version()
 
 
+def _params() -> dict:
+    s = connection.settings_dict
+    return {
+        "dbname": s["NAME"],
+        "user": s["USER"],
+        "password": s["PASSWORD"] or None,
+        "host": s["HOST"],
+        "port": s["PORT"],
+    }
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs two real connections")
 @pytest.mark.django_db(transaction=True)
 def test_a_transaction_committing_after_a_later_one_still_moves_it_on_postgis():
-    # A draws its row's id first and commits last: the highest id is B's all along, so the
-    # count is what tells the two states apart.
+    # A draws its row's id first and commits last: the newest row is B's all along, so the
+    # sum is what tells the two states apart.
     import psycopg
 
-    s = connection.settings_dict
-    params = {"dbname": s["NAME"], "user": s["USER"], "host": s["HOST"], "port": s["PORT"]}
-    with psycopg.connect(**params) as a, psycopg.connect(**params, autocommit=True) as b:
+    with psycopg.connect(**_params()) as a, psycopg.connect(**_params(), autocommit=True) as b:
         a.execute("UPDATE clusters_cluster SET name = name")  # its transaction stays open
         b.execute("UPDATE clusters_cluster SET name = name WHERE false")  # committed at once
         with_b = _version()
         a.commit()
         with_both = _version()
-    assert with_both != with_b
-    assert with_both.split("/")[1] == with_b.split("/")[1]  # the same highest id
+    assert with_both != with_b and _sum(with_both) == _sum(with_b) + 1
+    assert with_both.split("/")[1] == with_b.split("/")[1]  # the same newest row, B's
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs two real connections")
+@pytest.mark.django_db(transaction=True)
+def test_a_collapse_while_a_write_is_open_keeps_every_version_new_on_postgis():
+    # The collapse cannot see the open transaction's row, keeps it, and sums only the rows it
+    # deleted: the sum goes on growing at each commit after it.
+    import psycopg
+
+    with psycopg.connect(**_params()) as a, psycopg.connect(**_params(), autocommit=True) as b:
+        Site.objects.filter(pk=0).update(name="x")  # a committed write (no row matched)
+        before = _version()
+        a.execute("UPDATE services_site SET name = name WHERE false")  # stays open
+        assert data_version.collapse() >= 1
+        collapsed = _version()
+        b.execute("UPDATE services_site SET name = name WHERE false")
+        with_b = _version()
+        a.commit()
+        with_both = _version()
+    versions = [before, collapsed, with_b, with_both]
+    assert len(set(versions)) == 4
+    assert [_sum(v) - _sum(before) for v in versions] == [0, 0, 1, 2]
+
+
+def test_every_watched_table_has_its_triggers():
+    # A migration that remakes a watched table on SQLite (AlterField and others copy the table
+    # into a new one) would drop its triggers without a word: this test says so.
+    watched = set(import_module("sites.migrations.0008_site_data_change").WATCHED)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgrelid::regclass::text FROM pg_trigger "
+                "WHERE tgname = 'services_site_data_changed' AND tgenabled = 'O'"
+            )
+            assert {table for (table,) in cursor.fetchall()} == watched
+        else:
+            cursor.execute(
+                "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' "
+                "AND name LIKE 'services_site_data_changed_%'"
+            )
+            found = {(table, name.rsplit("_", 1)[1]) for table, name in cursor.fetchall()}
+            assert found == {(t, e) for t in watched for e in ("insert", "update", "delete")}
