@@ -48,8 +48,10 @@ def site_data_version() -> str:
 
 
 # One statement, so the rows deleted and their sum are the same rows, whatever runs at once:
-# a write committing meanwhile adds a row this statement does not see (and keeps it); a
-# second collapse at the same time waits, then finds the rows gone and adds nothing.
+# a write committing meanwhile adds a row this statement does not see (and keeps it). A
+# second collapse at the same time waits on the rows both see, then skips them (gone); it
+# merges only rows committed between the two snapshots, and the first one's new row is not
+# among them.
 _COLLAPSE = (
     "WITH gone AS ("
     " DELETE FROM services_sitedatachange"

@@ -3,10 +3,12 @@ write to what a page of sites is made of moves it, whatever makes the write; rea
 writes and links leave it; a version never comes back for other data (collapse, an emptied
 table, transactions committing out of order on PostgreSQL)."""
 
+import threading
+import time
 from importlib import import_module
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from accounts.models import Sector
 from clusters.models import Cluster
@@ -176,6 +178,41 @@ def test_a_collapse_while_a_write_is_open_keeps_every_version_new_on_postgis():
     assert [_sum(v) - _sum(before) for v in versions] == [0, 0, 1, 2]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs two real connections")
+@pytest.mark.django_db(transaction=True)
+def test_two_collapses_at_once_keep_the_sum_and_one_row_on_postgis():
+    import psycopg
+
+    for _ in range(3):
+        Site.objects.filter(pk=0).update(name="x")  # committed write statements, one row each
+    before = _sum(_version())
+    out: dict = {}
+
+    def second():
+        try:
+            out["merged"] = data_version.collapse()
+        finally:
+            connections.close_all()
+
+    with psycopg.connect(**_params()) as c, psycopg.connect(**_params(), autocommit=True) as b:
+        c.execute(data_version._COLLAPSE)  # the first collapse, its transaction still open
+        thread = threading.Thread(target=second)
+        thread.start()
+        waiting = 0
+        for _ in range(100):  # until the second waits on the first's row locks (<= 10 s)
+            waiting = b.execute(
+                "SELECT COUNT(*) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            ).fetchone()[0]
+            if waiting:
+                break
+            time.sleep(0.1)
+        c.commit()
+        thread.join(timeout=30)
+    assert waiting == 1 and out["merged"] == 0
+    assert SiteDataChange.objects.count() == 1 and _sum(_version()) == before
+
+
 def test_every_watched_table_has_its_triggers():
     # A migration that remakes a watched table on SQLite (AlterField and others copy the table
     # into a new one) would drop its triggers without a word: this test says so.
@@ -183,10 +220,14 @@ def test_every_watched_table_has_its_triggers():
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT tgrelid::regclass::text FROM pg_trigger "
+                "SELECT tgrelid::regclass::text, tgtype FROM pg_trigger "
                 "WHERE tgname = 'services_site_data_changed' AND tgenabled = 'O'"
             )
-            assert {table for (table,) in cursor.fetchall()} == watched
+            found = dict(cursor.fetchall())
+            assert set(found) == watched
+            # pg_trigger.tgtype: AFTER, for each statement (no ROW bit), on INSERT (4), DELETE
+            # (8), UPDATE (16) and TRUNCATE (32).
+            assert set(found.values()) == {4 | 8 | 16 | 32}
         else:
             cursor.execute(
                 "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' "
