@@ -15,7 +15,6 @@ from dashboards.access import region_in_reach, region_territorial
 from kawasan.models import Kawasan
 from regions.models import Region, subtree_q
 from scoring.models import KawasanScore
-from sites.data_version import site_data_version
 from sites.models import Site
 from sites.selectors import HIDDEN_SITE
 
@@ -102,20 +101,6 @@ def types_of_sites(site_ids) -> dict[int, list[tuple]]:
     for types in found.values():
         types.sort()
     return found
-
-
-def sites_version() -> str:
-    """The version of everything a page of the site list is made of: the cached pages are
-    keyed by it (api.views.SiteViewSet).
-
-    The site data's version that the database keeps (sites.data_version): every write to
-    the sites, their types, the catalogue, the sectors and the regions moves it, the
-    importers' bulk writes, the admin and the shell included. One version for every scope
-    (the scope is a key part of its own), and whatever moves a site into or out of a scope
-    moves it too. Links are not watched on purpose: the list does not show them, so a link
-    made or ended would only make every page be built again for the same text.
-    """
-    return site_data_version()
 
 
 # --- kawasan ------------------------------------------------------------------------------

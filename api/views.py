@@ -30,6 +30,7 @@ from kawasan.models import Kawasan
 from regions.models import Region, subtree_q
 from scoring.models import KawasanScore
 from sites import selectors as site_selectors
+from sites.data_version import site_data_version
 from sites.filters import SiteFilter
 from sites.models import Site
 from web.fragments import cache_get_many, cache_key, cache_set_many
@@ -120,12 +121,14 @@ class SiteViewSet(ReadOnlyApi):
     def _page_key(self, request) -> str | None:
         """The page's cache key: what the page is made of, and nothing per user beyond it.
 
-        Users whose grants are equal see the same sites and the same filter choices (every
-        scoped read is a function of the grants: dashboards.access.grants_key, as the
-        pages' fragments), so they share the entry; a grant given or revoked changes the
-        key. The query (normalised: the links to the next and previous pages are written
-        with their parameters sorted), the absolute URL (the links carry the host), the
-        media type asked for (an indent changes the text) and the language are parts too.
+        The site data's version (sites.data_version) is one for every scope: whatever moves
+        a site into or out of a scope moves it too. Users whose grants are equal see the
+        same sites and the same filter choices (every scoped read is a function of the
+        grants: dashboards.access.grants_key, as the pages' fragments), so they share the
+        entry; a grant given or revoked changes the key. The query (normalised: the links
+        to the next and previous pages are written with their parameters sorted), the
+        absolute URL (the links carry the host), the media type asked for (an indent
+        changes the text) and the language are parts too.
         """
         user = request.user
         if not user.is_authenticated or not user.is_active:
@@ -137,7 +140,7 @@ class SiteViewSet(ReadOnlyApi):
         )
         return cache_key(
             "api-sites",
-            selectors.sites_version(),
+            site_data_version(),
             grants_key(user),
             request.build_absolute_uri(request.path),
             params,

@@ -4,7 +4,9 @@ The database's triggers record every write to the tables a page of sites is made
 (sites.models.SiteDataChange, migration 0008), so the version is a read of that small table,
 not an aggregate over the registry: one query, its SQL compiled once per process, over the
 rows written since the last hourly collapse (a few hundred in daily use), whatever the size of
-the registry.
+the registry. One version for every scope (the cache keys carry the scope), and links are
+not watched: no page of sites shows them, so a link made or ended would only rebuild every
+page for the same text.
 
 The version is the sum of the rows' weights and the token of the newest row.
 - On PostgreSQL each committed write statement adds a row of weight 1, so the sum counts the

@@ -77,7 +77,7 @@ def test_reads_and_links_leave_it():
     b = make_site("Posyandu Rawa Bunga", types=("posyandu",), location=point_in(RAWA_BUNGA, 40))
     before = _version()
     list(Site.objects.all()), list(ServiceType.objects.all()), list(Region.objects.all()[:5])
-    # Links are not part of a page of sites (api.selectors.sites_version).
+    # Links are not part of a page of sites (sites.data_version).
     SiteLink.objects.create(site_a=a, site_b=b, kind="referral", start_date="2024-01-01")
     assert _version() == before
 
